@@ -1,0 +1,1 @@
+"""AGAN: reinforcement-learning neural architecture search for GANs."""

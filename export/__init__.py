@@ -1,0 +1,1 @@
+"""Packaging of trained Exposure models: TFLite, SavedModel, ONNX."""

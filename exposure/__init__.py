@@ -1,0 +1,1 @@
+"""Exposure: white-box retouching of RAW photos learned from unpaired examples."""

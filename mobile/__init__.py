@@ -1,0 +1,1 @@
+"""On-device rendering of retouch programs: numpy renderer, LUTs, GLSL shaders. Imports no TensorFlow."""

@@ -1,0 +1,38 @@
+"""Installs the agan, exposure, export and mobile packages and their commands."""
+from setuptools import setup
+
+# One line per command: "name = package.cli.module:run". Every command an issue names is here.
+CONSOLE_SCRIPTS = [
+    "agan_make_data = agan.cli.make_data:run",
+    "exposure_make_data = exposure.cli.make_data:run",
+]
+
+setup(
+    name="agan-exposure",
+    version="0.1.0",
+    description=(
+        "AGAN (RL architecture search for GANs) and Exposure (white-box RAW photo retouching), "
+        "in TensorFlow 2 / Keras 3, with TFLite/SavedModel/ONNX export and on-device renderers."
+    ),
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    python_requires=">=3.11",
+    packages=["agan", "agan.cli", "exposure", "exposure.cli", "export", "mobile"],
+    package_data={"mobile": ["shaders/*"], "agan": ["architectures/*.json"]},
+    install_requires=[
+        "tensorflow>=2.18,<2.22",  # tested: 2.21.0 (Keras 3.15)
+        "numpy>=1.26",
+        "scipy>=1.11",
+        "absl-py>=2.1",
+        "rawpy>=0.21",
+        "tifffile>=2024.1",
+        "pillow>=10.0",
+        "scikit-image>=0.22",
+        "tqdm>=4.66",
+    ],
+    extras_require={
+        "and-cuda": ["tensorflow[and-cuda]>=2.18,<2.22"],
+        "dev": ["pytest>=8", "ruff>=0.5"],
+    },
+    entry_points={"console_scripts": CONSOLE_SCRIPTS},
+)
