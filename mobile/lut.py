@@ -1,0 +1,248 @@
+"""3D colour lookup tables for fast full-resolution rendering of programs, numpy only.
+
+Every filter of a program is a pointwise colour map (Exposure paper, section 4.1), so a whole
+program is one function RGB -> RGB and can be baked into a table once and applied to any number
+of pixels by lookup.
+
+Conventions (shared by every function here and by the .cube files of `mobile/cube.py`):
+
+* A program's input is linear RGB; its output is sRGB-encoded display values, clipped to [0, 1].
+* A 3D LUT is a float32 array of shape (N, N, N, 3) indexed `[b, g, r]` (red fastest in memory,
+  the .cube order). Node `(i, j, k)` holds the output for the input whose *sRGB-encoded* value is
+  `(k, j, i) / (N - 1)`. Indexing in the sRGB-encoded space ("sRGB shaper") spends the nodes
+  where 8-bit codes are: linear indexing would put 1 of 33 nodes below 8-bit code 55. Linear
+  inputs outside [0, 1] are clipped to the table's domain [0, 1].
+* The exact 8-bit table covers all 256^3 sRGB-encoded 8-bit input codes: its entry
+  `r + 256 g + 65536 b` is the program's output for that code, rounded to 8 or 16 bits and packed
+  as one uint32 (R, G, B, 0 bytes) or uint64 (R, G, B, 0 uint16 words, little-endian).
+
+Error against the exact renderer (`mobile.render.render`), in 8-bit output codes, measured by
+`tests/mobile/test_lut.py::test_lut_error_against_exact_renderer` on random 5-step programs and
+random 8-bit images: see `LUT_ERROR_BOUND_CODES` and README "Fast rendering, LUTs and
+exposure_apply". The exact 8-bit table has zero error by construction (it *is* the renderer,
+evaluated once per input code).
+
+Work is split into row blocks run on a thread pool: numpy releases the GIL inside its large
+ufunc loops and `take`, so threads use both cores without copying the image to other processes.
+"""
+import concurrent.futures
+import os
+
+import numpy as np
+
+from mobile.srgb import linear_to_srgb, srgb_to_linear
+
+DEFAULT_SIZE = 33  # nodes per axis: the common .cube size of Resolve/Photoshop exports
+INTERPOLATIONS = ("tetrahedral", "trilinear")
+# Bound on |LUT - exact| in 8-bit output codes for a 33-node sRGB-indexed LUT with tetrahedral
+# interpolation on random 5-step programs; measured max and mean are in README.
+LUT_ERROR_BOUND_CODES = 6
+_BLOCK_PIXELS = 1 << 17  # pixels per work item: large enough to amortize, small enough for cache
+
+
+def default_workers():
+    """Returns the number of CPU cores this process may run on (at least 1)."""
+    return max(1, len(os.sched_getaffinity(0)))
+
+
+def _as_function(program):
+    """Returns a callable linear float32 [..., 3] -> display float32 [..., 3] for a program."""
+    if callable(program):
+        return program
+    from mobile.render import render
+
+    return lambda rgb: render(program, rgb)
+
+
+def _map_blocks(work, n_items, block, workers):
+    """Calls `work(start, stop)` for consecutive blocks of `block` items, on `workers` threads."""
+    bounds = [(s, min(s + block, n_items)) for s in range(0, n_items, block)]
+    if workers <= 1 or len(bounds) == 1:
+        for start, stop in bounds:
+            work(start, stop)
+        return
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        for future in [pool.submit(work, start, stop) for start, stop in bounds]:
+            future.result()
+
+
+def _evaluate(fn, linear):
+    """Runs `fn` on linear pixels [n, 3] and returns display values clipped to [0, 1]."""
+    out = np.asarray(fn(linear), dtype=np.float32)
+    if out.shape != linear.shape:
+        raise ValueError(f"the program returned shape {out.shape} for input shape {linear.shape}")
+    return np.clip(out, 0.0, 1.0)
+
+
+def bake(program, size=DEFAULT_SIZE):
+    """Bakes a program into a 3D LUT indexed by sRGB-encoded input.
+
+    Args:
+      program: a `mobile.program.Program`, or any pointwise callable mapping linear float32
+        [..., 3] to display float32 [..., 3].
+      size: nodes per axis, >= 2 (33 or 65 are usual).
+
+    Returns:
+      float32 array (size, size, size, 3), indexed [b, g, r], values in [0, 1] (see module doc).
+    """
+    if int(size) != size or size < 2:
+        raise ValueError(f"LUT size must be an integer >= 2, got {size!r}")
+    size = int(size)
+    fn = _as_function(program)
+    axis = np.linspace(0.0, 1.0, size, dtype=np.float32)
+    b, g, r = np.meshgrid(axis, axis, axis, indexing="ij")
+    srgb = np.stack([r, g, b], axis=-1).reshape(-1, 3)
+    return _evaluate(fn, srgb_to_linear(srgb)).reshape(size, size, size, 3)
+
+
+def _interpolate(table, coords, method):
+    """Interpolates a flat table [N^3, 3] at coordinates [n, 3] in node units (r, g, b)."""
+    size = round(table.shape[0] ** (1.0 / 3.0))
+    base_f = np.minimum(np.floor(coords), size - 2)
+    frac = coords - base_f
+    base = base_f.astype(np.int32)
+    strides = (1, size, size * size)  # r, g, b strides in the [b, g, r] table
+    index = base[:, 0] + base[:, 1] * strides[1] + base[:, 2] * strides[2]
+    fr, fg, fb = frac[:, 0], frac[:, 1], frac[:, 2]
+    if method == "trilinear":
+        out = np.zeros_like(coords)
+        for corner in range(8):
+            bits = [(corner >> axis) & 1 for axis in range(3)]
+            weight = np.ones_like(fr)
+            for bit, f in zip(bits, (fr, fg, fb), strict=True):
+                weight *= f if bit else 1.0 - f
+            offset = sum(bit * stride for bit, stride in zip(bits, strides, strict=True))
+            out += weight[:, None] * table[index + offset]
+        return out
+    # Tetrahedral: walk from the base node along the axis of the largest fraction, then the
+    # middle one, to the far node; ties give zero weight to the degenerate edges.
+    step_max = np.where(fr >= fg, np.where(fr >= fb, 1, strides[2]),
+                        np.where(fg >= fb, strides[1], strides[2]))
+    step_min = np.where(fb <= fg, np.where(fb <= fr, strides[2], 1),
+                        np.where(fg <= fr, strides[1], 1))
+    f_max = np.maximum(np.maximum(fr, fg), fb)
+    f_min = np.minimum(np.minimum(fr, fg), fb)
+    f_mid = fr + fg + fb - f_max - f_min
+    far = 1 + strides[1] + strides[2]
+    out = (1.0 - f_max)[:, None] * table[index]
+    out += (f_max - f_mid)[:, None] * table[index + step_max]
+    out += (f_mid - f_min)[:, None] * table[index + far - step_min]
+    out += f_min[:, None] * table[index + far]
+    return out
+
+
+def _check_lut(lut, method):
+    lut = np.asarray(lut, dtype=np.float32)
+    if lut.ndim != 4 or lut.shape[-1] != 3 or not lut.shape[0] == lut.shape[1] == lut.shape[2]:
+        raise ValueError(f"a 3D LUT must have shape (N, N, N, 3), got {lut.shape}")
+    if lut.shape[0] < 2:
+        raise ValueError(f"a 3D LUT needs at least 2 nodes per axis, got {lut.shape[0]}")
+    if method not in INTERPOLATIONS:
+        raise ValueError(f"interpolation must be one of {INTERPOLATIONS}, got {method!r}")
+    return lut
+
+
+def _check_rgb(image, name):
+    image = np.asarray(image)
+    if image.ndim < 1 or image.shape[-1] != 3:
+        raise ValueError(f"{name} must have shape [..., 3], got {image.shape}")
+    return image
+
+
+def apply(lut, image, encoding="srgb", method="tetrahedral", workers=None):
+    """Applies a 3D LUT to an image.
+
+    Args:
+      lut: float32 (N, N, N, 3) from `bake` (or `mobile.cube.read_cube`).
+      image: float array [..., 3]; sRGB-encoded values in [0, 1] if `encoding` is "srgb", linear
+        values if "linear" (encoded with the sRGB curve first). Values outside [0, 1] are clipped.
+      encoding: "srgb" or "linear", the encoding of `image`.
+      method: "tetrahedral" (default; what ffmpeg's lut3d and Resolve use) or "trilinear".
+      workers: threads to split rows over; default: all cores this process may use.
+
+    Returns:
+      float32 array of the image's shape: display values in [0, 1].
+    """
+    lut = _check_lut(lut, method)
+    image = _check_rgb(image, "image")
+    if encoding not in ("srgb", "linear"):
+        raise ValueError(f"encoding must be 'srgb' or 'linear', got {encoding!r}")
+    flat_in = image.reshape(-1, 3)
+    out = np.empty(flat_in.shape, dtype=np.float32)
+    table = lut.reshape(-1, 3)
+    scale = np.float32(lut.shape[0] - 1)
+
+    def work(start, stop):
+        pixels = flat_in[start:stop].astype(np.float32)
+        if encoding == "linear":
+            pixels = linear_to_srgb(np.clip(pixels, 0.0, 1.0))
+        coords = np.clip(pixels, 0.0, 1.0) * scale
+        out[start:stop] = np.clip(_interpolate(table, coords, method), 0.0, 1.0)
+
+    _map_blocks(work, flat_in.shape[0], _BLOCK_PIXELS, workers or default_workers())
+    return out.reshape(image.shape)
+
+
+def bake_exact_8bit(program, out_bits=8, workers=None):
+    """Bakes a program for every 8-bit sRGB-encoded input code, rounded to the output bit depth.
+
+    Cost: one exact render of 256^3 = 16.8 M pixels (see README for the measured time). Memory:
+    64 MiB for 8-bit output, 128 MiB for 16-bit output.
+
+    Args:
+      program: a `mobile.program.Program` or a pointwise callable (see `bake`).
+      out_bits: 8 or 16, the output code depth.
+      workers: threads to split the work over; default: all cores this process may use.
+
+    Returns:
+      uint32 (out_bits 8) or uint64 (out_bits 16) array of 2^24 packed entries (see module doc).
+    """
+    if out_bits not in (8, 16):
+        raise ValueError(f"out_bits must be 8 or 16, got {out_bits!r}")
+    fn = _as_function(program)
+    decode = srgb_to_linear(np.arange(256, dtype=np.float32) / 255.0)
+    code_type = np.uint8 if out_bits == 8 else np.uint16
+    packed = np.zeros((1 << 24, 4), dtype=code_type)
+    top = float((1 << out_bits) - 1)
+
+    def work(start, stop):
+        index = np.arange(start, stop, dtype=np.uint32)
+        codes = np.stack([index & 255, (index >> 8) & 255, index >> 16], axis=-1)
+        display = _evaluate(fn, decode[codes])
+        packed[start:stop, :3] = np.rint(display * top).astype(code_type)
+
+    _map_blocks(work, 1 << 24, 1 << 18, workers or default_workers())
+    return packed.view(np.uint32 if out_bits == 8 else np.uint64).reshape(-1)
+
+
+def apply_exact_8bit(table, codes, workers=None):
+    """Applies an exact 8-bit table (from `bake_exact_8bit`) to 8-bit sRGB-encoded input codes.
+
+    Args:
+      table: uint32 or uint64 array of 2^24 entries from `bake_exact_8bit`.
+      codes: uint8 array [..., 3] of sRGB-encoded input codes.
+      workers: threads to split rows over; default: all cores this process may use.
+
+    Returns:
+      uint8 (uint32 table) or uint16 (uint64 table) array of the input's shape: output codes.
+    """
+    table = np.asarray(table)
+    if table.shape != (1 << 24,) or table.dtype not in (np.uint32, np.uint64):
+        raise ValueError(
+            f"an exact 8-bit table is uint32/uint64 of shape (16777216,), got {table.dtype} "
+            f"{table.shape}")
+    codes = _check_rgb(codes, "codes")
+    if codes.dtype != np.uint8:
+        raise ValueError(f"codes must be uint8 sRGB-encoded input, got {codes.dtype}")
+    out_type = np.uint8 if table.dtype == np.uint32 else np.uint16
+    flat_in = codes.reshape(-1, 3)
+    out = np.empty(flat_in.shape, dtype=out_type)
+
+    def work(start, stop):
+        quad = np.zeros((stop - start, 4), dtype=np.uint8)
+        quad[:, :3] = flat_in[start:stop]
+        looked_up = np.take(table, quad.view(np.uint32)[:, 0])
+        out[start:stop] = looked_up.view(out_type).reshape(-1, 4)[:, :3]
+
+    _map_blocks(work, flat_in.shape[0], _BLOCK_PIXELS * 4, workers or default_workers())
+    return out.reshape(codes.shape)
