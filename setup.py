@@ -26,6 +26,7 @@ setup(
         "absl-py>=2.1",
         "rawpy>=0.21",
         "tifffile>=2024.1",
+        "imagecodecs>=2024.1",  # tested: 2026.3.6; LZW TIFF and 16-bit PNG decode/encode
         "pillow>=10.0",
         "scikit-image>=0.22",
         "tqdm>=4.66",
