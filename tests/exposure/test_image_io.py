@@ -4,7 +4,6 @@ import pytest
 import tifffile
 from PIL import Image, ImageOps
 
-from exposure.dng import write_dng
 from exposure.image_io import (
     RAW_EXTENSIONS,
     SUPPORTED_EXTENSIONS,
@@ -16,33 +15,7 @@ from exposure.image_io import (
     write_image,
 )
 from mobile.srgb import srgb_to_linear
-
-# XYZ (D65) -> linear sRGB (IEC 61966-2-1). As a DNG ColorMatrix1 it makes camera RGB = linear
-# sRGB, so a neutral-balanced DNG develops back to the values that were mosaicked into it.
-XYZ_TO_LINEAR_SRGB = np.array([
-    [3.2404542, -1.5371385, -0.4985314],
-    [-0.9692660, 1.8760108, 0.0415560],
-    [0.0556434, -0.2040259, 1.0572252],
-])
-BLACK, WHITE = 512, 16383  # a 14-bit sensor with a black pedestal
-
-
-def smooth_linear_image(height=96, width=128):
-    """A smooth linear-RGB image in [0.1, 0.7]: demosaicking reproduces it almost exactly."""
-    yy, xx = np.mgrid[0:height, 0:width] / np.array([height, width]).reshape(2, 1, 1)
-    return np.stack([0.1 + 0.6 * xx, 0.2 + 0.5 * yy, 0.4 + 0.2 * xx * yy], -1)
-
-
-def write_test_dng(path, linear):
-    """Mosaics a linear image (RGGB) into a 14-bit DNG with neutral as-shot white balance."""
-    cfa = np.empty(linear.shape[:2])
-    cfa[0::2, 0::2] = linear[0::2, 0::2, 0]
-    cfa[0::2, 1::2] = linear[0::2, 1::2, 1]
-    cfa[1::2, 0::2] = linear[1::2, 0::2, 1]
-    cfa[1::2, 1::2] = linear[1::2, 1::2, 2]
-    counts = np.round(BLACK + cfa * (WHITE - BLACK)).astype(np.uint16)
-    write_dng(path, counts, black_level=BLACK, white_level=WHITE,
-              color_matrix=XYZ_TO_LINEAR_SRGB, as_shot_neutral=(1.0, 1.0, 1.0))
+from tests.exposure.photo_fixtures import smooth_linear_image, write_test_dng
 
 
 def random_image(shape=(70, 90, 3), seed=0):
@@ -225,14 +198,9 @@ def test_every_orientation_matches_pillow(tmp_path, orientation):
 
 
 def test_raw_orientation_is_honoured(tmp_path):
-    linear = smooth_linear_image()
-    write_test_dng(tmp_path / "a.dng", linear)
-    write_dng_rotated = tmp_path / "r.dng"
-    cfa_path = tmp_path / "a.dng"
-    counts = tifffile.imread(cfa_path)
-    write_dng(write_dng_rotated, counts, black_level=BLACK, white_level=WHITE,
-              color_matrix=XYZ_TO_LINEAR_SRGB, as_shot_neutral=(1.0, 1.0, 1.0), orientation=6)
-    upright, rotated = read_linear(cfa_path), read_linear(write_dng_rotated)
+    write_test_dng(tmp_path / "a.dng", smooth_linear_image())
+    write_test_dng(tmp_path / "r.dng", smooth_linear_image(), orientation=6)
+    upright, rotated = read_linear(tmp_path / "a.dng"), read_linear(tmp_path / "r.dng")
     assert rotated.shape == (128, 96, 3)
     np.testing.assert_allclose(rotated, np.rot90(upright, -1), atol=1e-6)
 
