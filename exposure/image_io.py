@@ -120,8 +120,10 @@ def _to_unit_float(pixels, path):
         return pixels.astype(np.float32), False
     if pixels.dtype == np.uint8:
         return pixels.astype(np.float32) / 255.0, False
-    if pixels.dtype in (np.uint16, np.uint32):
-        return (pixels.astype(np.float64) / np.iinfo(pixels.dtype).max).astype(np.float32), True
+    if pixels.dtype == np.uint16:  # float32 holds every 16-bit level exactly
+        return pixels.astype(np.float32) / np.float32(65535.0), True
+    if pixels.dtype == np.uint32:
+        return (pixels.astype(np.float64) / np.iinfo(np.uint32).max).astype(np.float32), True
     if np.issubdtype(pixels.dtype, np.floating):
         pixels = pixels.astype(np.float32)
         if not np.isfinite(pixels).all():
