@@ -30,6 +30,7 @@ setup(
         "pillow>=10.0",
         "scikit-image>=0.22",
         "tqdm>=4.66",
+        "matplotlib>=3.8",  # ships grace_hopper.jpg (built-in Exposure targets); plots
     ],
     extras_require={
         "and-cuda": ["tensorflow[and-cuda]>=2.18,<2.22"],
