@@ -40,11 +40,14 @@ def load(path, limit=None, seed=0, image_size=None):
     if not path.is_file():
         raise DatasetNotFoundError(f"npz file {path} does not exist")
     try:
-        with np.load(path, allow_pickle=False) as arrays:
-            images = _pick(arrays, IMAGE_KEYS, path, required=True)
-            labels = _pick(arrays, LABEL_KEYS, path, required=False)
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        arrays = np.load(path, allow_pickle=False)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
         raise DatasetFormatError(f"{path}: not a readable .npz file ({error})") from error
+    if not isinstance(arrays, np.lib.npyio.NpzFile):
+        raise DatasetFormatError(f"{path}: a single .npy array, not an .npz archive of named arrays")
+    with arrays:
+        images = _pick(arrays, IMAGE_KEYS, path, required=True)
+        labels = _pick(arrays, LABEL_KEYS, path, required=False)
     if images.dtype != np.uint8:
         raise DatasetFormatError(f"{path}: images must be uint8 (0..255), got {images.dtype}")
     if images.ndim == 3 or (images.ndim == 4 and images.shape[-1] == 1):
