@@ -60,7 +60,7 @@ GAMMA_RANGE = 3.0  # gamma exponent in (1/3, 3) (Exposure REFERENCE, authors' co
 WB_LOG_RANGE = 0.5  # per-channel log white-balance factor in (-0.5, 0.5) (Exposure REFERENCE)
 WB_EPSILON = 1e-5  # added to the luminance normalizer of the white balance (Exposure REFERENCE)
 CURVE_SEGMENTS = 8  # eight linear segments per curve (Exposure paper, section 4.2)
-TONE_SLOPE_RANGE = (0.5, 2.0)  # tone-curve segment slopes (Exposure supplement, "Tone and Color Curves")
+TONE_SLOPE_RANGE = (0.5, 2.0)  # tone-curve segment slopes (Exposure supplement, "Tone ... Curves")
 COLOR_SLOPE_RANGE = (0.9, 1.1)  # colour-curve segment slopes (Exposure supplement)
 COLOR_SLOPE_INITIAL = 1.0  # colour-curve tanh_range initial value (Exposure REFERENCE)
 LUMINANCE_WEIGHTS = (0.27, 0.67, 0.06)  # Lum(p) = 0.27 r + 0.67 g + 0.06 b (Exposure supplement)
@@ -275,7 +275,8 @@ class _Curve:
         points = _numbers(value, CURVE_SEGMENTS + 1, path)
         if abs(points[0]) > _TOLERANCE or abs(points[-1] - 1.0) > _TOLERANCE:
             raise ProgramError(
-                f"{path}: a curve must start at 0 and end at 1, got {points[0]:g} .. {points[-1]:g}")
+                f"{path}: a curve must start at 0 and end at 1, got "
+                f"{points[0]:g} .. {points[-1]:g}")
         slopes = [CURVE_SEGMENTS * (b - a) for a, b in zip(points, points[1:], strict=False)]
         ratio = self.high / self.low
         if min(slopes) <= 0.0 or max(slopes) > min(slopes) * ratio * (1 + _TOLERANCE):
@@ -287,12 +288,14 @@ class _Curve:
 
     def to_op(self, value):
         curves = (value,) if self.channels == 1 else value
-        return tuple(CURVE_SEGMENTS * (b - a) for y in curves for a, b in zip(y, y[1:], strict=False))
+        return tuple(CURVE_SEGMENTS * (b - a)
+                     for y in curves for a, b in zip(y, y[1:], strict=False))
 
     def from_op(self, values):
         curves = []
         for c in range(self.channels):
-            ends = np.cumsum(np.asarray(values[c * CURVE_SEGMENTS:(c + 1) * CURVE_SEGMENTS], np.float64))
+            block = values[c * CURVE_SEGMENTS:(c + 1) * CURVE_SEGMENTS]
+            ends = np.cumsum(np.asarray(block, np.float64))
             curves.append((0.0,) + tuple(float(v) for v in ends / ends[-1]))
         return curves[0] if self.channels == 1 else tuple(curves)
 
@@ -331,10 +334,11 @@ class Step:
     """One filter application: `filter` (one of FILTER_NAMES) and its human-unit `params`.
 
     params per filter: exposure {ev: stops in [-3.5, 3.5]}; gamma {gamma: exponent in [1/3, 3]};
-    white_balance {multipliers: (r, g, b) > 0, g/r and b/r in [e^-0.5, e^0.5]}; saturation, black_and_white
-    {amount: [0, 1]}; contrast {amount: [-1, 1]}; tone_curve {points: 9 curve values at x = k/8};
-    color_curve {points: 3 such curves (r, g, b)}; level {low: [0, 1], high: [1, 2]}. Construction
-    validates and normalizes (floats, tuples); a bad value raises ProgramError.
+    white_balance {multipliers: (r, g, b) > 0, g/r and b/r in [e^-0.5, e^0.5]};
+    saturation, black_and_white {amount: [0, 1]}; contrast {amount: [-1, 1]};
+    tone_curve {points: 9 curve values at x = k/8}; color_curve {points: 3 such curves (r, g, b)};
+    level {low: [0, 1], high: [1, 2]}. Construction validates and normalizes (floats, tuples); a
+    bad value raises ProgramError.
     """
 
     filter: str

@@ -140,7 +140,8 @@ def test_printed_form_as_in_paper():
          "steps[0].points[2]: expected a list of 9 numbers"),
         (_doc({"filter": "color_curve",
                "points": [IDENTITY_POINTS, [0, .2, .3, .4, .5, .6, .7, .8, 1], IDENTITY_POINTS]}),
-         "steps[0].points[1]: segment slopes 8*(y[k+1]-y[k]) must be positive and within a factor 1.222"),
+         "steps[0].points[1]: segment slopes 8*(y[k+1]-y[k]) must be positive and within a "
+         "factor 1.222"),
     ],
 )
 def test_validation_messages(doc, message):

@@ -117,5 +117,6 @@ def test_render_composes_steps_keeps_input_and_any_shape(monkeypatch):
 
 
 def test_render_rejects_non_rgb():
-    with pytest.raises(ValueError, match=r"image: expected shape \[\.\.\., 3\] \(RGB\), got \(4, 4\)"):
+    with pytest.raises(ValueError, match=r"image: expected shape \[\.\.\., 3\] \(RGB\), "
+                                         r"got \(4, 4\)"):
         R.render(P.Program(), np.zeros((4, 4)))
