@@ -140,6 +140,9 @@ def _decode_raw(path):
             output_bps=16,
             use_camera_wb=True,
             output_color=rawpy.ColorSpace.sRGB,
+            # libraw's default (0.75) rescales any raw whose brightest pixel lies in 75-100% of
+            # the white level, brightening it; the linear decode must keep the sensor's scale.
+            adjust_maximum_thr=0.0,
         )
     return rgb, 1
 

@@ -44,6 +44,17 @@ def test_raw_is_linear_not_brightened(tmp_path):
     np.testing.assert_allclose(half[4:-4, 4:-4] * 2, full[4:-4, 4:-4], atol=2e-3)
 
 
+def test_raw_with_near_white_highlight_keeps_its_scale(tmp_path):
+    # libraw by default rescales a raw whose maximum lies in 75-100% of the white level; a flat
+    # 0.3 field with a 0.85 highlight patch must still decode to 0.3, not brighter.
+    linear = np.full((96, 128, 3), 0.3)
+    linear[40:56, 56:72] = 0.85
+    write_test_dng(tmp_path / "hi.dng", linear)
+    out = read_linear(tmp_path / "hi.dng")
+    np.testing.assert_allclose(out[4:30, 4:-4], 0.3, atol=1e-3)
+    np.testing.assert_allclose(out[44:52, 60:68], 0.85, atol=1e-3)
+
+
 @pytest.mark.parametrize("name,bits,atol", [
     ("a.png", 8, 0.5 / 255 + 1e-6), ("a.png", 16, 0.5 / 65535 + 1e-6),
     ("a.tif", 8, 0.5 / 255 + 1e-6), ("a.tiff", 16, 0.5 / 65535 + 1e-6),
