@@ -177,8 +177,8 @@ def render(indices, seed=0):
     alpha = np.clip(0.5 - sdf * radius[:, None, None], 0.0, 1.0)[..., None]
 
     dark_background = _uniform(seed, indices, _S_DARK)[:, 0] < 0.5
-    low = np.where(dark_background, 0.0, 0.6)[:, None, None, None]
-    fg_low = np.where(dark_background, 0.55, 0.0)[:, None, None, None]
+    low = np.where(dark_background, 0.0, 0.6).astype(np.float32)[:, None, None, None]
+    fg_low = np.where(dark_background, 0.55, 0.0).astype(np.float32)[:, None, None, None]
     bg1 = low + 0.4 * _uniform(seed, indices, _S_BG1, 3)[:, None, None, :]
     bg2 = low + 0.4 * _uniform(seed, indices, _S_BG2, 3)[:, None, None, :]
     foreground = fg_low + 0.45 * _uniform(seed, indices, _S_FG, 3)[:, None, None, :]
