@@ -5,6 +5,7 @@ from setuptools import setup
 CONSOLE_SCRIPTS = [
     "agan_make_data = agan.cli.make_data:run",
     "exposure_make_data = exposure.cli.make_data:run",
+    "exposure_apply = exposure.cli.apply:run",
 ]
 
 setup(

@@ -9,11 +9,11 @@ Files written here are indexed by the sRGB-encoded input in [0, 1] and a comment
 applied to an 8-bit sRGB image (a PNG or JPEG), they give the program's display output directly.
 """
 import io
-import os
 import pathlib
-import tempfile
 
 import numpy as np
+
+from mobile.atomic import write_bytes_atomically
 
 INPUT_SPACE_COMMENT = (
     "# Input: sRGB-encoded RGB in [0, 1] (program input = sRGB decoding of it, linear light). "
@@ -46,16 +46,7 @@ def write_cube(path, lut, title="", comments=()):
         text.write(f"# {line}\n")
     text.write(f"LUT_3D_SIZE {lut.shape[0]}\nDOMAIN_MIN 0.0 0.0 0.0\nDOMAIN_MAX 1.0 1.0 1.0\n")
     np.savetxt(text, lut.reshape(-1, 3), fmt="%.6f")
-    path = pathlib.Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="ascii") as stream:
-            stream.write(text.getvalue())
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
+    write_bytes_atomically(path, text.getvalue().encode("utf-8"))
 
 
 def read_cube(path):

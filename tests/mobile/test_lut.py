@@ -3,6 +3,8 @@ import numpy as np
 import pytest
 
 from mobile import lut
+from mobile.random_programs import random_program
+from mobile.render import render
 from mobile.srgb import linear_to_srgb, srgb_to_linear
 
 
@@ -126,3 +128,26 @@ def test_bad_arguments_are_named():
         lut.apply_exact_8bit(np.zeros(1 << 24, np.uint32), np.zeros((2, 3), np.float32))
     with pytest.raises(ValueError, match="size"):
         lut.bake(_curvy, 1)
+
+
+@pytest.mark.parametrize("size", sorted(lut.ERROR_BOUNDS_CODES))
+def test_lut_error_against_exact_renderer_stays_under_the_stated_bound(size):
+    mean_bound, p99_bound = lut.ERROR_BOUNDS_CODES[size]
+    rng = np.random.default_rng(11)
+    codes = rng.integers(0, 256, (1 << 15, 3), dtype=np.uint8)
+    srgb = codes / np.float32(255)
+    for _ in range(4):
+        program = random_program(rng)
+        exact = np.rint(np.clip(render(program, srgb_to_linear(srgb)), 0, 1) * 255)
+        error = np.abs(np.rint(lut.apply(lut.bake(program, size), srgb) * 255) - exact)
+        assert error.mean() <= mean_bound, str(program)
+        assert np.percentile(error, 99) <= p99_bound, str(program)
+
+
+def test_exact_8bit_table_of_a_program_equals_the_renderer():
+    program = random_program(np.random.default_rng(12))
+    codes = np.random.default_rng(13).integers(0, 256, (64, 64, 3), dtype=np.uint8)
+    expected = np.rint(np.clip(render(program, srgb_to_linear(codes / np.float32(255))), 0, 1)
+                       * 255)
+    np.testing.assert_array_equal(lut.apply_exact_8bit(lut.bake_exact_8bit(program), codes),
+                                  expected)

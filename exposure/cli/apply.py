@@ -1,0 +1,101 @@
+"""exposure_apply: applies a retouch program to a photo or a folder of photos, or exports it as .cube.
+
+    exposure_apply --program=edit.json --input=photo.dng --output=photo.jpg
+    exposure_apply --program=edit.json --input=raws/ --output=out/ --format=tif --strip
+    exposure_apply --program=edit.json --cube=edit.cube
+
+Exit status: 0 when everything was written, 1 when some photos failed (each is reported, the
+batch goes on), 2 for a bad program or bad flags.
+"""
+import sys
+
+from absl import app, flags
+
+from exposure import apply as apply_lib
+from exposure import image_io
+from mobile import program as program_lib
+from mobile.fast_render import DEFAULT_LUT_SIZE
+
+_PROGRAM = flags.DEFINE_string("program", None, "Program JSON file (an exposure-program document).")
+_INPUT = flags.DEFINE_string(
+    "input", None, "A photo (RAW, TIFF, PNG or JPEG) or a folder of photos (searched recursively).")
+_OUTPUT = flags.DEFINE_string(
+    "output", None,
+    "Output file for a photo (.jpg/.jpeg, .png, .tif/.tiff decide the format) or output folder "
+    "for a folder (same relative names, extension from --format). Inputs are never overwritten.")
+_FORMAT = flags.DEFINE_enum(
+    "format", "jpg", ["jpg", "png", "tif"], "Output format for a folder input.")
+_BITS = flags.DEFINE_enum(
+    "bits", None, ["8", "16"],
+    "Bits per channel of PNG/TIFF output; default 8 for PNG, 16 for TIFF (JPEG is always 8).")
+_FAST = flags.DEFINE_bool(
+    "fast", True,
+    "Fast rendering (default): exact 8-bit table for 8-bit input, a 3D LUT otherwise "
+    "(error in README). --nofast is --exact.")
+_EXACT = flags.DEFINE_bool(
+    "exact", False, "Render with the exact numpy renderer (same as --nofast).")
+_LUT_SIZE = flags.DEFINE_integer(
+    "lut_size", DEFAULT_LUT_SIZE, "3D LUT nodes per axis for fast rendering of >8-bit input.",
+    lower_bound=2)
+_STRIP = flags.DEFINE_bool(
+    "strip", False, "Also write the step strip <output stem>.strip.png beside each output.")
+_TIFF_ENCODING = flags.DEFINE_enum(
+    "tiff_encoding", "srgb", list(image_io.TIFF_ENCODINGS),
+    "Encoding of 16-bit/float TIFF and PNG inputs (8-bit files are always sRGB, RAW is linear).")
+_CUBE = flags.DEFINE_string(
+    "cube", None,
+    "Also (or only) write the program as a .cube 3D LUT here: indexed by sRGB-encoded input, "
+    "for 8-bit sRGB images in Resolve, Photoshop or ffmpeg's lut3d.")
+_CUBE_SIZE = flags.DEFINE_integer(
+    "cube_size", 33, "Nodes per axis of the --cube LUT.", lower_bound=2)
+_PROGRESS = flags.DEFINE_bool("progress", True, "Show a progress bar.")
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}", exitcode=2)
+    if not _PROGRAM.value:
+        raise app.UsageError("--program is required", exitcode=2)
+    if _FAST.present and _EXACT.present and _FAST.value == _EXACT.value:
+        raise app.UsageError("--fast and --exact contradict each other; give one", exitcode=2)
+    if bool(_INPUT.value) != bool(_OUTPUT.value):
+        raise app.UsageError("--input and --output go together", exitcode=2)
+    if not _INPUT.value and not _CUBE.value:
+        raise app.UsageError("nothing to do: give --input and --output, or --cube", exitcode=2)
+    try:
+        program = program_lib.load(_PROGRAM.value)
+    except program_lib.ProgramError as error:
+        print(f"exposure_apply: bad program: {error}", file=sys.stderr)
+        return 2
+    if _CUBE.value:
+        apply_lib.export_cube(program, _CUBE.value, _CUBE_SIZE.value)
+        print(f"wrote {_CUBE.value} ({_CUBE_SIZE.value}^3 LUT, sRGB-encoded input)")
+    if not _INPUT.value:
+        return 0
+    fast = _FAST.value and not _EXACT.value
+    bits = int(_BITS.value) if _BITS.value else None
+    try:
+        pairs, skipped = apply_lib.plan(_INPUT.value, _OUTPUT.value, "." + _FORMAT.value)
+        if pairs:
+            apply_lib.output_bits(pairs[0][1], bits)  # the format of every output
+    except (OSError, ValueError) as error:
+        print(f"exposure_apply: {error}", file=sys.stderr)
+        return 2
+    report = apply_lib.apply_program(
+        program, pairs, fast=fast, bits=bits, strip=_STRIP.value,
+        tiff_encoding=_TIFF_ENCODING.value, lut_size=_LUT_SIZE.value, progress=_PROGRESS.value)
+    mode = "fast (exact 8-bit table / 3D LUT)" if fast else "exact"
+    print(f"exposure_apply: {len(pairs) - len(report.failures)} of {len(pairs)} photos written "
+          f"({mode} rendering), {len(report.failures)} failed, {len(skipped)} non-image files "
+          f"skipped")
+    for source, problem in report.failures:
+        print(f"  failed: {source}: {problem}", file=sys.stderr)
+    return 1 if report.failures else 0
+
+
+def run():
+    app.run(main)
+
+
+if __name__ == "__main__":
+    run()
