@@ -25,10 +25,6 @@ class Filter(keras.layers.Layer):
 
     filter_name = None
 
-    def __init__(self, **kwargs):
-        kwargs.setdefault("name", self.filter_name)
-        super().__init__(**kwargs)
-
     @property
     def num_params(self):
         """Number of raw network outputs this filter takes per image."""
@@ -52,10 +48,12 @@ class Filter(keras.layers.Layer):
     def _check_shapes(self, images_shape, raw_shape):
         if len(images_shape) != 4 or images_shape[-1] != 3:
             raise ValueError(
-                f"{self.name}: images must be [B, H, W, 3], got shape {tuple(images_shape)}")
+                f"{self.filter_name} ({self.name}): images must be [B, H, W, 3], got shape "
+                f"{tuple(images_shape)}")
         if len(raw_shape) != 2 or raw_shape[-1] not in (None, self.num_params):
             raise ValueError(
-                f"{self.name}: raw parameters must be [B, {self.num_params}], got shape "
+                f"{self.filter_name} ({self.name}): raw parameters must be [B, {self.num_params}], "
+                f"got shape "
                 f"{tuple(raw_shape)}")
 
     def step(self, raw):

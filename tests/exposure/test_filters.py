@@ -104,7 +104,8 @@ def test_any_image_size_in_a_functional_model():
     layer = F.ToneCurveFilter()
     images = keras.Input(shape=(None, None, 3))
     raw = keras.Input(shape=(layer.num_params,))
-    model = keras.Model([images, raw], layer(images, raw))
+    # The same filter twice in one model: layer names must stay unique.
+    model = keras.Model([images, raw], F.ToneCurveFilter()(layer(images, raw), raw * 0.0))
     rng = np.random.default_rng(4)
     for shape in [(1, 7, 5, 3), (3, 64, 48, 3)]:
         x = rng.random(shape).astype(np.float32)
@@ -116,9 +117,11 @@ def test_any_image_size_in_a_functional_model():
 
 def test_bad_shapes_are_named():
     layer = F.ColorCurveFilter()
-    with pytest.raises(ValueError, match=r"color_curve: raw parameters must be \[B, 24\]"):
+    with pytest.raises(ValueError, match=r"color_curve \(color_curve_filter\w*\): raw parameters "
+                                         r"must be \[B, 24\]"):
         layer(np.zeros((1, 4, 4, 3), np.float32), np.zeros((1, 8), np.float32))
-    with pytest.raises(ValueError, match=r"color_curve: images must be \[B, H, W, 3\]"):
+    with pytest.raises(ValueError, match=r"color_curve \(color_curve_filter\w*\): images must be "
+                                         r"\[B, H, W, 3\]"):
         layer(np.zeros((1, 4, 4), np.float32), np.zeros((1, 24), np.float32))
 
 
