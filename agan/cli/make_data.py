@@ -36,7 +36,7 @@ def main(argv):
             _DATASET.value, _OUTPUT_DIR.value, data_dir=_DATA_DIR.value, split=_SPLIT.value,
             num_samples=_NUM_SAMPLES.value or None, seed=_SEED.value, image_size=_IMAGE_SIZE.value)
     except (FileNotFoundError, ValueError) as error:
-        raise app.UsageError(str(error)) from error
+        raise SystemExit(f"agan_make_data: error: {error}") from error
     print(made.summary())
 
 
