@@ -31,6 +31,7 @@ setup(
         "pillow>=10.0",
         "scikit-image>=0.22",
         "tqdm>=4.66",
+        "tensorboard>=2.18,<2.22",  # tf.summary scalars and images (AGAN training)
         "matplotlib>=3.8",  # ships grace_hopper.jpg (built-in Exposure targets); plots
     ],
     extras_require={

@@ -1,0 +1,390 @@
+"""Child GAN training (AGAN paper section 4.2) and its evaluation by Inception Score and FID.
+
+`train(config, output_dir)` builds the generator and discriminator of one architecture, trains them
+with the hinge loss, and scores the result. State lives in a `tf.train.Checkpoint` under
+`output_dir/checkpoints`: calling `train` again with the same arguments resumes at the saved step.
+Output folder layout:
+
+    checkpoints/         tf.train.CheckpointManager files
+    tensorboard/         tf.summary scalars (losses, IS, FID) and sample images
+    samples_<step>.png   8x8 sample grids from a fixed noise batch
+    result.json          Inception Score (mean, std), FID, the classifier used, steps, paths
+"""
+import dataclasses
+import pathlib
+
+import numpy as np
+from tqdm import tqdm
+
+from agan import atomic_write, image_grid, metrics
+
+CLASSIFIER_CHOICES = ("auto", "dataset", "inception")
+# Datasets that have a published Inception-based IS/FID; "auto" uses InceptionV3 for these.
+INCEPTION_DATASETS = ("cifar10", "stl10")
+SAMPLE_GRID_SIZE = 64
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    """Settings of one child GAN run. Defaults are the paper's search-time settings (section 4.2).
+
+    architecture: path of an architecture JSON file, or an `agan.search_space.Architecture`.
+    steps: generator updates (each preceded by `d_steps_per_g_step` discriminator updates).
+    eval_samples: generated samples for IS and FID (also the number of real samples for FID).
+    classifier: "dataset" (small CNN trained on the dataset, cached), "inception" (Keras
+      InceptionV3 ImageNet weights from the Keras cache) or "auto" (inception for cifar10/stl10,
+      dataset otherwise).
+    *_every: intervals in generator steps; 0 turns that output off (a final checkpoint and sample
+      grid are always written).
+    """
+
+    architecture: object = None
+    dataset: str = "builtin"
+    data_dir: str | None = None
+    data_limit: int | None = None
+    conditional: bool = False
+    # Section 4.2: children are trained for 5,000 steps during the search.
+    steps: int = 5000
+    # Section 4.2: 128 channels in G and D (doubled for final training, section 4.3).
+    channels: int = 128
+    latent_dim: int = 128
+    # Section 4.2: "The discriminator is updated 5 steps per one generator update step."
+    d_steps_per_g_step: int = 5
+    # Section 4.2: batch size 64 for real samples, 64 generated per D update, 128 per G update.
+    real_batch_size: int = 64
+    fake_batch_size: int = 64
+    g_batch_size: int = 128
+    # Section 4.2: Adam with learning rate 0.0002, beta1 = 0, beta2 = 0.9.
+    learning_rate: float = 2e-4
+    beta1: float = 0.0
+    beta2: float = 0.9
+    # Section 4.2: Inception Score from 50,000 samples in 10 groups.
+    eval_samples: int = 50000
+    is_splits: int = 10
+    eval_batch_size: int = 500
+    classifier: str = "auto"
+    inception_weights: str | None = None
+    classifier_cache_dir: str | None = None
+    classifier_samples: int = 10000
+    classifier_epochs: int = 5
+    checkpoint_every: int = 500
+    sample_every: int = 500
+    log_every: int = 50
+    keep_checkpoints: int = 3
+    seed: int = 0
+
+    def validate(self):
+        """Raises ValueError naming the first setting that is out of range."""
+        positive = (
+            "steps", "channels", "latent_dim", "d_steps_per_g_step", "real_batch_size",
+            "fake_batch_size", "g_batch_size", "eval_samples", "is_splits", "eval_batch_size",
+            "keep_checkpoints", "classifier_samples", "classifier_epochs",
+        )
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name}: expected a positive integer, got {getattr(self, name)}")
+        for name in ("checkpoint_every", "sample_every", "log_every"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name}: expected >= 0 (0 = off), got {getattr(self, name)}")
+        if self.learning_rate <= 0 or not (0 <= self.beta1 < 1 and 0 <= self.beta2 < 1):
+            raise ValueError(
+                f"learning_rate/beta1/beta2: expected lr > 0 and betas in [0, 1), got "
+                f"{self.learning_rate}/{self.beta1}/{self.beta2}"
+            )
+        if self.is_splits > self.eval_samples:
+            raise ValueError(
+                f"is_splits ({self.is_splits}) exceeds eval_samples ({self.eval_samples})"
+            )
+        if self.classifier not in CLASSIFIER_CHOICES:
+            raise ValueError(
+                f"classifier: expected one of {CLASSIFIER_CHOICES}, got {self.classifier!r}"
+            )
+        if self.architecture is None:
+            raise ValueError("architecture: an architecture JSON path (or Architecture) is needed")
+
+
+def hinge_discriminator_loss(real_logits, fake_logits):
+    """Hinge loss of D (section 3.2): mean(relu(1 - D(x))) + mean(relu(1 + D(G(z)))), a scalar."""
+    import tensorflow as tf
+
+    return tf.reduce_mean(tf.nn.relu(1.0 - real_logits)) + tf.reduce_mean(
+        tf.nn.relu(1.0 + fake_logits)
+    )
+
+
+def hinge_generator_loss(fake_logits):
+    """Hinge loss of G (section 3.2): -mean(D(G(z))), a scalar."""
+    import tensorflow as tf
+
+    return -tf.reduce_mean(fake_logits)
+
+
+class GanSteps:
+    """The optimizers and the `tf.function` train steps of one generator/discriminator pair.
+
+    Works for any Keras G and D with the `agan.models` call convention: G(z) or G([z, y]) ->
+    images [B, H, W, 3] in [-1, 1]; D(x) or D([x, y]) -> logits [B, 1] (the label input only when
+    `num_classes` is set). Fake labels are drawn uniformly over the classes.
+    """
+
+    def __init__(self, generator, discriminator, config, num_classes=None):
+        import keras
+        import tensorflow as tf
+
+        self.generator = generator
+        self.discriminator = discriminator
+        self.config = config
+        self.num_classes = num_classes
+        self.g_optimizer, self.d_optimizer = (
+            keras.optimizers.Adam(config.learning_rate, beta_1=config.beta1, beta_2=config.beta2)
+            for _ in range(2)
+        )
+        self.g_optimizer.build(generator.trainable_variables)
+        self.d_optimizer.build(discriminator.trainable_variables)
+        self.rng = tf.random.Generator.from_seed(config.seed)
+        self.d_step = tf.function(self._d_step)
+        self.g_step = tf.function(self._g_step)
+
+    def _fake_inputs(self, batch_size):
+        import tensorflow as tf
+
+        z = self.rng.normal([batch_size, self.config.latent_dim])
+        if self.num_classes is None:
+            return z, None
+        labels = self.rng.uniform([batch_size], 0, self.num_classes, dtype=tf.int32)
+        return z, labels
+
+    def generate(self, z, labels=None, training=False):
+        """Images [B, H, W, 3] in [-1, 1] for noise z [B, latent_dim] (and int labels [B])."""
+        inputs = z if self.num_classes is None else [z, labels]
+        return self.generator(inputs, training=training)
+
+    def discriminate(self, images, labels=None, training=False):
+        """Logits [B, 1] for images [B, H, W, 3] (and int labels [B])."""
+        inputs = images if self.num_classes is None else [images, labels]
+        return self.discriminator(inputs, training=training)
+
+    def _d_step(self, real_images, real_labels):
+        """One D update on real images [B, H, W, 3] in [-1, 1] and their int labels [B]."""
+        import tensorflow as tf
+
+        z, fake_labels = self._fake_inputs(self.config.fake_batch_size)
+        fake_images = tf.stop_gradient(self.generate(z, fake_labels, training=True))
+        with tf.GradientTape() as tape:
+            real_logits = self.discriminate(real_images, real_labels, training=True)
+            fake_logits = self.discriminate(fake_images, fake_labels, training=True)
+            loss = hinge_discriminator_loss(real_logits, fake_logits)
+        variables = self.discriminator.trainable_variables
+        self.d_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+        return {
+            "d_loss": loss,
+            "d_real": tf.reduce_mean(real_logits),
+            "d_fake": tf.reduce_mean(fake_logits),
+        }
+
+    def _g_step(self):
+        """One G update on `g_batch_size` generated samples."""
+        import tensorflow as tf
+
+        z, fake_labels = self._fake_inputs(self.config.g_batch_size)
+        with tf.GradientTape() as tape:
+            fake_images = self.generate(z, fake_labels, training=True)
+            loss = hinge_generator_loss(self.discriminate(fake_images, fake_labels, training=True))
+        variables = self.generator.trainable_variables
+        self.g_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
+        return {"g_loss": loss}
+
+
+def build_models(config, image_size, num_classes=None):
+    """The generator and discriminator of `config.architecture` (see `agan.models`)."""
+    import keras
+
+    from agan import models, search_space
+
+    architecture = config.architecture
+    if not isinstance(architecture, search_space.Architecture):
+        architecture = search_space.Architecture.load(architecture)
+    keras.utils.set_random_seed(config.seed)
+    generator = models.build_generator(
+        architecture, channels=config.channels, image_size=image_size,
+        latent_dim=config.latent_dim, num_classes=num_classes,
+    )
+    discriminator = models.build_discriminator(
+        architecture, channels=config.channels, image_size=image_size, num_classes=num_classes
+    )
+    return generator, discriminator
+
+
+def make_classifier(config):
+    """The `metrics.Classifier` that `config.classifier` names, for `config.dataset`."""
+    choice = config.classifier
+    if choice == "auto":
+        choice = "inception" if config.dataset in INCEPTION_DATASETS else "dataset"
+    if choice == "inception":
+        return metrics.InceptionV3Classifier(config.inception_weights)
+    from agan import classifier
+
+    settings = classifier.ClassifierSettings(
+        dataset=config.dataset, data_dir=config.data_dir, num_samples=config.classifier_samples,
+        epochs=config.classifier_epochs, seed=config.seed,
+    )
+    return classifier.load_or_train(settings, cache_dir=config.classifier_cache_dir)
+
+
+def generate_batches(steps, total, batch_size, seed):
+    """Yields generated image batches (numpy, [b, H, W, 3] in [-1, 1]) totalling `total` images."""
+    rng = np.random.default_rng(seed)
+    for start in range(0, total, batch_size):
+        size = min(batch_size, total - start)
+        z = rng.standard_normal((size, steps.config.latent_dim)).astype(np.float32)
+        labels = None
+        if steps.num_classes is not None:
+            labels = rng.integers(0, steps.num_classes, size).astype(np.int32)
+        yield steps.generate(z, labels, training=False).numpy()
+
+
+def evaluate(steps, classifier, real_images, config):
+    """IS and FID of the generator of `steps`, with `classifier`.
+
+    Args:
+      real_images: uint8 [M, H, W, 3] real images for the FID reference statistics.
+
+    Returns: dict with inception_score_mean/std, fid, real_inception_score_mean/std, classifier
+    name and the not-comparable note.
+    """
+    batch = config.eval_batch_size
+    total = -(-config.eval_samples // batch)
+    probs, fake_features = metrics.classify(
+        classifier, generate_batches(steps, config.eval_samples, batch, config.seed + 1),
+        total=total, desc="IS/FID: generated",
+    )
+    real = real_images.astype(np.float32) / 127.5 - 1.0
+    real_probs, real_features = metrics.classify(
+        classifier, (real[i:i + batch] for i in range(0, len(real), batch)),
+        total=-(-len(real) // batch), desc="IS/FID: real",
+    )
+    splits = min(config.is_splits, len(real_probs))
+    is_mean, is_std = metrics.inception_score(probs, splits=config.is_splits)
+    real_mean, real_std = metrics.inception_score(real_probs, splits=splits)
+    return {
+        "inception_score_mean": is_mean,
+        "inception_score_std": is_std,
+        "fid": metrics.fid(fake_features, real_features),
+        "real_inception_score_mean": real_mean,
+        "real_inception_score_std": real_std,
+        "eval_samples": int(len(probs)),
+        "fid_real_samples": int(len(real_features)),
+        "classifier": classifier.name,
+        "comparable_to_published": classifier.comparable_to_published,
+        "note": classifier.note(),
+    }
+
+
+def _fixed_sample_inputs(config, num_classes):
+    rng = np.random.default_rng(config.seed + 2)
+    z = rng.standard_normal((SAMPLE_GRID_SIZE, config.latent_dim)).astype(np.float32)
+    labels = None
+    if num_classes is not None:
+        labels = (np.arange(SAMPLE_GRID_SIZE) % num_classes).astype(np.int32)
+    return z, labels
+
+
+def train(config, output_dir):
+    """Trains (or resumes) one child GAN and scores it. See the module docstring for outputs.
+
+    Returns: the dict written to `output_dir/result.json`: IS mean/std, FID, real-data IS, the
+    classifier and its note, "steps" (generator steps done), "resumed_from_step", "history" (the
+    scalar metrics logged during this call, one dict per log step), and "paths".
+    """
+    import tensorflow as tf
+
+    from agan import data
+
+    config.validate()
+    output_dir = pathlib.Path(output_dir)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    real_images, real_labels = data.load_arrays(
+        config.dataset, data_dir=config.data_dir, split="train",
+        limit=config.eval_samples if config.data_limit is None
+        else min(config.eval_samples, config.data_limit),
+        seed=config.seed,
+    )
+    image_size = int(real_images.shape[1])
+    num_classes = int(real_labels.max()) + 1 if config.conditional else None
+    generator, discriminator = build_models(config, image_size, num_classes)
+    steps = GanSteps(generator, discriminator, config, num_classes)
+
+    step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+    checkpoint = tf.train.Checkpoint(
+        step=step, generator=generator, discriminator=discriminator,
+        g_optimizer=steps.g_optimizer, d_optimizer=steps.d_optimizer, rng=steps.rng,
+    )
+    manager = tf.train.CheckpointManager(
+        checkpoint, str(output_dir / "checkpoints"), max_to_keep=config.keep_checkpoints
+    )
+    if manager.latest_checkpoint:
+        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+    start = int(step.numpy())
+
+    dataset = data.make_dataset(
+        config.dataset, data_dir=config.data_dir, split="train",
+        batch_size=config.real_batch_size, seed=config.seed + start, limit=config.data_limit,
+    )
+    batches = iter(dataset)
+    writer = tf.summary.create_file_writer(str(output_dir / "tensorboard"))
+    sample_z, sample_labels = _fixed_sample_inputs(config, num_classes)
+    history = []
+    sample_paths = []
+
+    def save_samples(at_step):
+        images = steps.generate(sample_z, sample_labels, training=False).numpy()
+        path = output_dir / f"samples_{at_step}.png"
+        grid = image_grid.save_png(path, images, columns=8)
+        with writer.as_default(step=at_step):
+            tf.summary.image("samples", grid[None], max_outputs=1)
+        sample_paths.append(str(path))
+
+    with tqdm(total=config.steps, initial=start, desc="child GAN", unit="step") as progress:
+        for current in range(start + 1, config.steps + 1):
+            for _ in range(config.d_steps_per_g_step):
+                images, labels = next(batches)
+                d_metrics = steps.d_step(images, labels)
+            g_metrics = steps.g_step()
+            step.assign(current)
+            progress.update(1)
+            last = current == config.steps
+            if last or (config.log_every and current % config.log_every == 0):
+                logged = {k: float(v) for k, v in {**d_metrics, **g_metrics}.items()}
+                history.append({"step": current, **logged})
+                with writer.as_default(step=current):
+                    for name, value in logged.items():
+                        tf.summary.scalar(f"train/{name}", value)
+                progress.set_postfix(d_loss=f"{logged['d_loss']:.3f}",
+                                     g_loss=f"{logged['g_loss']:.3f}")
+            if last or (config.sample_every and current % config.sample_every == 0):
+                save_samples(current)
+            if last or (config.checkpoint_every and current % config.checkpoint_every == 0):
+                manager.save(checkpoint_number=current)
+    if start >= config.steps and not sample_paths:
+        save_samples(config.steps)
+
+    scores = evaluate(steps, make_classifier(config), real_images, config)
+    with writer.as_default(step=config.steps):
+        tf.summary.scalar("eval/inception_score", scores["inception_score_mean"])
+        tf.summary.scalar("eval/fid", scores["fid"])
+    writer.flush()
+    result = {
+        **scores,
+        "steps": config.steps,
+        "resumed_from_step": start,
+        "history": history,
+        "paths": {
+            "output_dir": str(output_dir),
+            "result": str(output_dir / "result.json"),
+            "checkpoint": manager.latest_checkpoint,
+            "samples": sample_paths,
+            "tensorboard": str(output_dir / "tensorboard"),
+        },
+    }
+    atomic_write.write_json(output_dir / "result.json", result)
+    return result

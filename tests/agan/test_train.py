@@ -1,0 +1,99 @@
+"""The child GAN trainer: real models and data at tiny size, a few steps, checkpoint resume."""
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from agan import search_space, train
+
+# One operation per segment keeps tracing fast; the module builder is tested in test_modules.py.
+TINY_ARCHITECTURE = {
+    "format": search_space.FORMAT,
+    "version": search_space.VERSION,
+    "description": "tiny test architecture",
+    "generator_up": {"ops": [search_space.DECONV_3X3], "adjacency": []},
+    "discriminator_down": {"ops": ["pool_first_conv_3x3"], "adjacency": []},
+    "discriminator_normal": {"ops": [search_space.CONV_3X3], "adjacency": []},
+}
+
+
+@pytest.fixture(scope="module")
+def classifier_cache(tmp_path_factory):
+    return tmp_path_factory.mktemp("classifier_cache")
+
+
+def _config(tmp_path, classifier_cache, **overrides):
+    path = tmp_path / "arch.json"
+    path.write_text(json.dumps(TINY_ARCHITECTURE))
+    settings = dict(
+        architecture=str(path), channels=8, latent_dim=16, data_limit=128, eval_samples=40,
+        is_splits=2, eval_batch_size=20, classifier="dataset",
+        classifier_cache_dir=str(classifier_cache), classifier_samples=200, classifier_epochs=1,
+        log_every=1, sample_every=2, checkpoint_every=1,
+    )
+    settings.update(overrides)
+    return train.TrainConfig(**settings)
+
+
+def test_hinge_losses_match_their_formulas():
+    real = tf.constant([2.0, 0.5, -1.0])
+    fake = tf.constant([-2.0, 0.0, 1.5])
+    expected_d = np.mean([0.0, 0.5, 2.0]) + np.mean([0.0, 1.0, 2.5])
+    assert float(train.hinge_discriminator_loss(real, fake)) == pytest.approx(expected_d)
+    assert float(train.hinge_generator_loss(fake)) == pytest.approx(-np.mean([-2.0, 0.0, 1.5]))
+
+
+def test_paper_defaults_and_validation():
+    config = train.TrainConfig(architecture="a.json")
+    assert (config.learning_rate, config.beta1, config.beta2) == (2e-4, 0.0, 0.9)
+    assert (config.d_steps_per_g_step, config.real_batch_size, config.fake_batch_size,
+            config.g_batch_size) == (5, 64, 64, 128)
+    assert (config.steps, config.channels, config.eval_samples, config.is_splits) == (
+        5000, 128, 50000, 10)
+    config.validate()
+    with pytest.raises(ValueError, match="g_batch_size"):
+        train.TrainConfig(architecture="a.json", g_batch_size=0).validate()
+    with pytest.raises(ValueError, match="classifier"):
+        train.TrainConfig(architecture="a.json", classifier="vgg").validate()
+    with pytest.raises(ValueError, match="architecture"):
+        train.TrainConfig().validate()
+
+
+@pytest.mark.slow
+def test_train_writes_scores_samples_and_resumes_from_checkpoint(tmp_path, classifier_cache):
+    out = tmp_path / "run"
+    first = train.train(_config(tmp_path, classifier_cache, steps=2), out)
+    assert first["resumed_from_step"] == 0 and first["steps"] == 2
+    losses = [(h["d_loss"], h["g_loss"]) for h in first["history"]]
+    assert [h["step"] for h in first["history"]] == [1, 2]
+    assert np.all(np.isfinite(losses))
+    assert losses[0] != losses[1]  # the parameters moved
+    assert (out / "samples_2.png").is_file()
+    assert json.loads((out / "result.json").read_text())["fid"] == pytest.approx(first["fid"])
+    assert 1.0 <= first["inception_score_mean"] <= 10.0
+    assert first["fid"] >= 0 and np.isfinite(first["fid"])
+    assert "not comparable" in first["note"]
+    assert list((out / "tensorboard").iterdir())
+
+    # The same call with more steps continues at step 2 with the saved optimizer state.
+    second = train.train(_config(tmp_path, classifier_cache, steps=3), out)
+    assert second["resumed_from_step"] == 2
+    assert [h["step"] for h in second["history"]] == [3]
+    reader = tf.train.load_checkpoint(str(out / "checkpoints"))
+    assert reader.get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE") == 3
+    iterations = [k for k in reader.get_variable_to_shape_map()
+                  if k.startswith("d_optimizer/") and "iteration" in k]
+    assert iterations, "no discriminator optimizer step counter in the checkpoint"
+    assert reader.get_tensor(iterations[0]) == 3 * 5  # 5 D updates per G step, none lost
+    assert (out / "samples_3.png").is_file()
+
+
+@pytest.mark.slow
+def test_conditional_training_runs(tmp_path, classifier_cache):
+    result = train.train(
+        _config(tmp_path, classifier_cache, steps=1, conditional=True, d_steps_per_g_step=2),
+        tmp_path / "conditional",
+    )
+    assert np.isfinite(result["history"][-1]["d_loss"])
+    assert (tmp_path / "conditional" / "samples_1.png").is_file()
