@@ -1,0 +1,119 @@
+"""Tests for agan/layers.py: SN-GAN spectral normalization, conditional BN, sum pooling, projection."""
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from agan.layers import (
+    ConditionalBatchNormalization,
+    GlobalSumPooling2D,
+    ProjectionLogits,
+    SpectralNormalization,
+)
+
+
+def _largest_singular_value(weight, output_axes=1):
+    units = int(np.prod(weight.shape[len(weight.shape) - output_axes:]))
+    return np.linalg.svd(np.asarray(weight).reshape(-1, units), compute_uv=False)[0]
+
+
+@pytest.mark.parametrize("layer, shape", [
+    (lambda: keras.layers.Conv2D(6, 3), (2, 7, 7, 4)),
+    (lambda: keras.layers.Dense(5), (3, 9)),
+    (lambda: keras.layers.SeparableConv2D(6, 3), (2, 7, 7, 4)),
+])
+def test_sigma_converges_to_numpy_svd(layer, shape):
+    keras.utils.set_random_seed(0)
+    sn = SpectralNormalization(layer())
+    x = np.random.default_rng(0).normal(size=shape).astype("float32")
+    for _ in range(50):
+        sn(x, training=True)
+    for weight, sigma in sn.sigmas():
+        axes = 2 if weight.path.endswith("depthwise_kernel") else 1
+        np.testing.assert_allclose(float(sigma), _largest_singular_value(weight.numpy(), axes),
+                                   rtol=1e-3)
+
+
+def test_normalized_layer_has_unit_spectral_norm_and_kernel_is_untouched():
+    keras.utils.set_random_seed(1)
+    sn = SpectralNormalization(keras.layers.Dense(4, use_bias=False))
+    x = np.eye(8, dtype="float32")
+    for _ in range(50):
+        sn(x, training=True)
+    kernel = sn.layer.kernel.numpy().copy()
+    output = np.asarray(sn(x, training=False))  # rows of the identity: W / sigma itself
+    np.testing.assert_allclose(np.linalg.svd(output, compute_uv=False)[0], 1.0, rtol=1e-3)
+    np.testing.assert_array_equal(sn.layer.kernel.numpy(), kernel)
+    assert np.linalg.svd(kernel, compute_uv=False)[0] != pytest.approx(1.0, rel=1e-2)
+
+
+def test_gradient_flows_through_sigma():
+    """d/dW of sum(x W / sigma(W)) equals the analytic gradient including the -dsigma term."""
+    keras.utils.set_random_seed(2)
+    sn = SpectralNormalization(keras.layers.Dense(3, use_bias=False))
+    x = np.random.default_rng(1).normal(size=(5, 4)).astype("float32")
+    for _ in range(100):
+        sn(x, training=True)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(sn(x, training=False))
+    gradient = tape.gradient(loss, sn.layer.kernel).numpy()
+    w = sn.layer.kernel.numpy().astype(np.float64)
+    left, singular, right = np.linalg.svd(w)
+    sigma = singular[0]
+    g = x.astype(np.float64).sum(0)[:, None] * np.ones((1, 3))  # d loss / d(W / sigma)
+    expected = g / sigma - (g * w).sum() / sigma ** 2 * np.outer(left[:, 0], right[0])
+    np.testing.assert_allclose(gradient, expected, rtol=2e-3, atol=1e-5)
+    without_sigma_term = g / sigma
+    assert not np.allclose(gradient, without_sigma_term, rtol=1e-2)
+
+
+def test_u_persists_and_only_updates_in_training():
+    sn = SpectralNormalization(keras.layers.Dense(3))
+    x = np.ones((2, 4), "float32")
+    sn(x, training=False)
+    (u,) = sn.non_trainable_variables
+    before = u.numpy().copy()
+    sn(x, training=False)
+    np.testing.assert_array_equal(u.numpy(), before)
+    sn(x, training=True)
+    assert not np.allclose(u.numpy(), before)
+
+
+def test_layer_without_kernel_is_rejected():
+    with pytest.raises(ValueError, match="ReLU has none of the weights"):
+        SpectralNormalization(keras.layers.ReLU())(np.ones((1, 2), "float32"))
+
+
+def test_conditional_batch_norm_uses_per_class_gamma_and_beta():
+    cbn = ConditionalBatchNormalization(3, epsilon=0.0)
+    x = np.random.default_rng(0).normal(size=(6, 2, 2, 4)).astype("float32")
+    labels = np.array([0, 1, 2, 0, 1, 2])
+    cbn.build(x.shape, labels.shape)
+    gamma = np.arange(12, dtype="float32").reshape(3, 4) + 1
+    beta = -np.arange(12, dtype="float32").reshape(3, 4)
+    cbn.gamma.assign(gamma)
+    cbn.beta.assign(beta)
+    output = np.asarray(cbn(x, labels, training=True))
+    normalized = (x - x.mean((0, 1, 2))) / x.std((0, 1, 2))
+    expected = normalized * gamma[labels][:, None, None] + beta[labels][:, None, None]
+    np.testing.assert_allclose(output, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_global_sum_pooling_sums():
+    x = np.random.default_rng(0).normal(size=(2, 3, 5, 4)).astype("float32")
+    np.testing.assert_allclose(GlobalSumPooling2D()(x), x.sum((1, 2)), rtol=1e-5)
+
+
+def test_projection_logits_add_class_embedding_inner_product():
+    head = ProjectionLogits(4, num_classes=3, spectral_norm=False)
+    phi = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
+    labels = np.array([0, 1, 2, 1, 0])
+    logits = np.asarray(head(phi, labels))
+    w, b = head.linear.kernel.numpy(), head.linear.bias.numpy()
+    embeddings = head.embedding.embeddings.numpy()
+    expected = (phi @ w)[:, 0] + b[0] + (embeddings[labels] * phi).sum(1)
+    np.testing.assert_allclose(logits, expected, rtol=1e-5, atol=1e-5)
+    unconditional = ProjectionLogits(4, spectral_norm=True)
+    assert unconditional(phi).shape == (5,)
+    with pytest.raises(ValueError, match="needs labels"):
+        head(phi)
