@@ -6,6 +6,7 @@ CONSOLE_SCRIPTS = [
     "agan_make_data = agan.cli.make_data:run",
     "exposure_make_data = exposure.cli.make_data:run",
     "exposure_apply = exposure.cli.apply:run",
+    "exposure_eval = exposure.cli.eval:run",
 ]
 
 setup(
@@ -31,8 +32,8 @@ setup(
         "pillow>=10.0",
         "scikit-image>=0.22",
         "tqdm>=4.66",
-        "tensorboard>=2.18,<2.22",  # tf.summary scalars and images (AGAN training)
         "matplotlib>=3.8",  # ships grace_hopper.jpg (built-in Exposure targets); plots
+        "tensorboard>=2.18,<2.22",  # tf.summary scalars and images (AGAN training)
     ],
     extras_require={
         "and-cuda": ["tensorflow[and-cuda]>=2.18,<2.22"],
