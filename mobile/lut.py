@@ -41,7 +41,8 @@ INTERPOLATIONS = ("tetrahedral", "trilinear")
 # {nodes: (mean, 99th percentile)} bounds on |LUT - exact| in 8-bit output codes per random
 # 5-step program (tetrahedral); measured values are in the module doc and README.
 ERROR_BOUNDS_CODES = {33: (0.3, 8), 65: (0.1, 2)}
-_BLOCK_PIXELS = 1 << 17  # pixels per work item: large enough to amortize, small enough for cache
+_BLOCK_PIXELS = 1 << 17  # pixels per interpolation work item: amortizes calls, fits in cache
+_GATHER_BLOCK_PIXELS = 1 << 20  # pixels per exact-table work item (measured best of 2^16..2^22)
 
 
 def default_workers():
@@ -153,35 +154,52 @@ def _check_rgb(image, name):
     return image
 
 
-def apply(lut, image, encoding="srgb", method="tetrahedral", workers=None):
+def apply(lut, image, encoding="srgb", method="tetrahedral", out_bits=None, workers=None):
     """Applies a 3D LUT to an image.
 
     Args:
       lut: float32 (N, N, N, 3) from `bake` (or `mobile.cube.read_cube`).
-      image: float array [..., 3]; sRGB-encoded values in [0, 1] if `encoding` is "srgb", linear
-        values if "linear" (encoded with the sRGB curve first). Values outside [0, 1] are clipped.
+      image: array [..., 3]: floats in [0, 1], or uint8/uint16 codes (code / 255 or / 65535);
+        sRGB-encoded if `encoding` is "srgb", linear if "linear" (encoded with the sRGB curve
+        first). Values outside [0, 1] are clipped.
       encoding: "srgb" or "linear", the encoding of `image`.
       method: "tetrahedral" (default; what ffmpeg's lut3d and Resolve use) or "trilinear".
+      out_bits: None for float32 output, 8 or 16 for rounded uint8/uint16 output codes.
       workers: threads to split rows over; default: all cores this process may use.
 
     Returns:
-      float32 array of the image's shape: display values in [0, 1].
+      array of the image's shape: display values in [0, 1] (float32), or codes (`out_bits`).
     """
     lut = _check_lut(lut, method)
     image = _check_rgb(image, "image")
     if encoding not in ("srgb", "linear"):
         raise ValueError(f"encoding must be 'srgb' or 'linear', got {encoding!r}")
+    if out_bits not in (None, 8, 16):
+        raise ValueError(f"out_bits must be None, 8 or 16, got {out_bits!r}")
+    in_scale = 1.0
+    if np.issubdtype(image.dtype, np.integer):
+        if image.dtype not in (np.uint8, np.uint16):
+            raise ValueError(f"integer images must be uint8 or uint16 codes, got {image.dtype}")
+        in_scale = 1.0 / np.iinfo(image.dtype).max
     flat_in = image.reshape(-1, 3)
-    out = np.empty(flat_in.shape, dtype=np.float32)
+    out_type = {None: np.float32, 8: np.uint8, 16: np.uint16}[out_bits]
+    out = np.empty(flat_in.shape, dtype=out_type)
     table = lut.reshape(-1, 3)
-    scale = np.float32(lut.shape[0] - 1)
+    nodes = lut.shape[0] - 1
 
     def work(start, stop):
         pixels = flat_in[start:stop].astype(np.float32)
         if encoding == "linear":
-            pixels = linear_to_srgb(np.clip(pixels, 0.0, 1.0))
-        coords = np.clip(pixels, 0.0, 1.0) * scale
-        out[start:stop] = np.clip(_interpolate(table, coords, method), 0.0, 1.0)
+            pixels = linear_to_srgb(np.clip(pixels * np.float32(in_scale), 0.0, 1.0))
+            coords = pixels * np.float32(nodes)
+        else:
+            coords = pixels * np.float32(nodes * in_scale)
+        result = np.clip(_interpolate(table, np.clip(coords, 0.0, nodes, out=coords), method),
+                         0.0, 1.0)
+        if out_bits is None:
+            out[start:stop] = result
+        else:
+            out[start:stop] = np.rint(result * np.float32((1 << out_bits) - 1))
 
     _map_blocks(work, flat_in.shape[0], _BLOCK_PIXELS, workers or default_workers())
     return out.reshape(image.shape)
@@ -222,6 +240,11 @@ def bake_exact_8bit(program, out_bits=8, workers=None):
 def apply_exact_8bit(table, codes, workers=None):
     """Applies an exact 8-bit table (from `bake_exact_8bit`) to 8-bit sRGB-encoded input codes.
 
+    One gather per pixel: the 3 input bytes are read as one little-endian word (masked to 24
+    bits, the table index), and the packed entry is written as one word whose padding lands on
+    the next pixel's first channel before that pixel is written. This keeps every pass over the
+    image a contiguous-stride numpy loop (measured in README: a few times the memory-copy floor).
+
     Args:
       table: uint32 or uint64 array of 2^24 entries from `bake_exact_8bit`.
       codes: uint8 array [..., 3] of sRGB-encoded input codes.
@@ -238,15 +261,30 @@ def apply_exact_8bit(table, codes, workers=None):
     codes = _check_rgb(codes, "codes")
     if codes.dtype != np.uint8:
         raise ValueError(f"codes must be uint8 sRGB-encoded input, got {codes.dtype}")
-    out_type = np.uint8 if table.dtype == np.uint32 else np.uint16
-    flat_in = codes.reshape(-1, 3)
-    out = np.empty(flat_in.shape, dtype=out_type)
+    wide = table.dtype == np.uint64
+    entry = np.dtype("<u8" if wide else "<u4")
+    table = table.astype(entry, copy=False)
+    out_type = np.dtype("<u2" if wide else "u1")
+    in_bytes = np.ascontiguousarray(codes).reshape(-1)
+    out = np.empty(codes.shape, dtype=out_type)
+    out_bytes = out.reshape(-1).view(np.uint8)
+    pixel_out = 3 * out_type.itemsize
 
     def work(start, stop):
-        quad = np.zeros((stop - start, 4), dtype=np.uint8)
-        quad[:, :3] = flat_in[start:stop]
-        looked_up = np.take(table, quad.view(np.uint32)[:, 0])
-        out[start:stop] = looked_up.view(out_type).reshape(-1, 4)[:, :3]
+        # Pixels start .. stop - 2 by word views; the block's last pixel alone, so that no word
+        # reads past the image or writes into another block.
+        count = stop - 1 - start
+        index = np.empty(count + 1, dtype=np.intp)
+        words = np.ndarray((count,), dtype="<u4", buffer=in_bytes, offset=3 * start, strides=(3,))
+        np.bitwise_and(words, 0xFFFFFF, out=index[:count], casting="unsafe")
+        last = in_bytes[3 * (stop - 1):3 * stop].astype(np.intp)
+        index[count] = last[0] | last[1] << 8 | last[2] << 16
+        looked_up = np.take(table, index, mode="clip")
+        targets = np.ndarray((count,), dtype=entry, buffer=out_bytes, offset=pixel_out * start,
+                             strides=(pixel_out,))
+        np.copyto(targets, looked_up[:count])
+        out_bytes[pixel_out * (stop - 1):pixel_out * stop] = (
+            looked_up[count:].view(np.uint8)[:pixel_out])
 
-    _map_blocks(work, flat_in.shape[0], _BLOCK_PIXELS * 4, workers or default_workers())
-    return out.reshape(codes.shape)
+    _map_blocks(work, in_bytes.size // 3, _GATHER_BLOCK_PIXELS, workers or default_workers())
+    return out

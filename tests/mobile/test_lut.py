@@ -98,6 +98,22 @@ def test_linear_encoding_equals_srgb_encoding_of_the_same_image():
     np.testing.assert_allclose(from_linear, from_srgb, atol=1e-5)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_integer_codes_in_and_out_equal_the_float_path(dtype):
+    table = lut.bake(_curvy, 17)
+    top = np.iinfo(dtype).max
+    codes = np.random.default_rng(5).integers(0, top + 1, (50, 40, 3)).astype(dtype)
+    as_float = lut.apply(table, codes / np.float32(top))
+    np.testing.assert_allclose(lut.apply(table, codes), as_float, atol=2e-6)
+    for bits in (8, 16):
+        out = lut.apply(table, codes, out_bits=bits)
+        assert out.dtype == (np.uint8 if bits == 8 else np.uint16)
+        assert np.abs(out - as_float * ((1 << bits) - 1)).max() <= 0.5 + 1e-3 * (1 << bits) / 256
+    linear_out = lut.apply(table, codes, encoding="linear")
+    expected = lut.apply(table, linear_to_srgb(codes / np.float32(top)))
+    np.testing.assert_allclose(linear_out, expected, atol=1e-5)
+
+
 def test_threads_give_the_same_result_as_one_thread():
     table = lut.bake(_curvy, 17)
     srgb = np.random.default_rng(3).random((700, 400, 3), dtype=np.float32)  # several blocks
@@ -115,6 +131,17 @@ def test_exact_8bit_table_equals_rounded_function(out_bits):
     expected = np.rint(np.clip(_curvy(srgb_to_linear(codes / np.float32(255))), 0, 1) * top)
     assert out.dtype == (np.uint8 if out_bits == 8 else np.uint16)
     np.testing.assert_array_equal(out, expected)
+
+
+def test_exact_8bit_table_over_many_blocks_and_threads_equals_direct_indexing():
+    table = lut.bake_exact_8bit(_affine_in_srgb)
+    codes = np.random.default_rng(6).integers(0, 256, (1201, 1001, 3), dtype=np.uint8)
+    entries = table.view(np.uint8).reshape(-1, 4)[:, :3]
+    flat = codes.reshape(-1, 3).astype(np.int64)
+    expected = entries[flat[:, 0] + 256 * flat[:, 1] + 65536 * flat[:, 2]].reshape(codes.shape)
+    for workers in (1, 2):
+        np.testing.assert_array_equal(lut.apply_exact_8bit(table, codes, workers=workers),
+                                      expected)
 
 
 def test_bad_arguments_are_named():
