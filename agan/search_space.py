@@ -25,7 +25,7 @@ import pathlib
 
 import numpy as np
 
-from agan.atomic_write import write_json
+from agan.atomic_write import write_text
 
 IDENTITY = "identity"
 CONV_1X1 = "conv_1x1"
@@ -253,9 +253,21 @@ class Architecture:
         except ArchitectureError as error:
             raise ArchitectureError(f"{path}: {error}") from error
 
+    def to_json_text(self):
+        """The JSON form as text for people: one line per operation list and adjacency list."""
+        obj = self.to_json()
+        lines = [f"  {json.dumps(key)}: {json.dumps(obj[key])}," for key in
+                 ("format", "version", "description")]
+        for i, name in enumerate(SEGMENT_NAMES):
+            lines.append(f"  {json.dumps(name)}: {{")
+            lines.append(f"    \"ops\": {json.dumps(obj[name]['ops'])},")
+            lines.append(f"    \"adjacency\": {json.dumps(obj[name]['adjacency'])}")
+            lines.append("  }" + ("," if i < len(SEGMENT_NAMES) - 1 else ""))
+        return "{\n" + "\n".join(lines) + "\n}\n"
+
     def save(self, path):
-        """Writes the JSON form to `path` atomically (temporary file + os.replace)."""
-        write_json(path, self.to_json())
+        """Writes `to_json_text()` to `path` atomically (temporary file + os.replace)."""
+        write_text(path, self.to_json_text())
 
     def __eq__(self, other):
         return isinstance(other, Architecture) and self.segments() == other.segments()
@@ -267,6 +279,14 @@ class Architecture:
         return (f"Architecture(generator_up={self.generator_up!r}, "
                 f"discriminator_down={self.discriminator_down!r}, "
                 f"discriminator_normal={self.discriminator_normal!r})")
+
+
+ARCHITECTURES_DIR = pathlib.Path(__file__).resolve().parent / "architectures"
+
+
+def builtin_architectures():
+    """``{name: path}`` of the hand-designed baselines shipped with the package (e.g. "dcgan")."""
+    return {path.stem: path for path in sorted(ARCHITECTURES_DIR.glob("*.json"))}
 
 
 def random_segment(rng, vocabulary, num_operations=NUM_OPERATIONS, *, where="segment"):

@@ -109,3 +109,11 @@ def test_generator_modules_follow_heuristic_1(arch):
 def test_bad_arguments_are_named(arch, kwargs, message):
     with pytest.raises(ValueError, match=message):
         models.build_discriminator(arch, **kwargs)
+
+
+@pytest.mark.parametrize("name", ["dcgan", "resnet"])
+def test_builtin_baselines_build(name):
+    arch = ss.Architecture.load(ss.builtin_architectures()[name])
+    g = models.build_generator(arch, channels=CHANNELS, latent_dim=LATENT)
+    d = models.build_discriminator(arch, channels=CHANNELS)
+    assert d(g(tf.random.normal((2, LATENT)))).shape == (2,)

@@ -105,3 +105,15 @@ def test_load_names_the_file(tmp_path):
     with pytest.raises(ss.ArchitectureError,
                        match=r"broken\.json: generator_up\.ops\[0\]: unknown operation 'conv9x9'"):
         ss.Architecture.load(path)
+
+
+def test_builtin_baselines_load_and_text_form_round_trips(tmp_path):
+    builtin = ss.builtin_architectures()
+    assert set(builtin) == {"dcgan", "resnet"}
+    for name, path in builtin.items():
+        arch = ss.Architecture.load(path)
+        assert "baseline" in arch.description, name
+        copy = tmp_path / f"{name}.json"
+        arch.save(copy)
+        assert copy.read_text() == path.read_text()
+        assert json.loads(copy.read_text()) == arch.to_json()

@@ -1,0 +1,41 @@
+"""agan_describe: draws an architecture's three modules as graphs (AGAN Figure 6) into a PNG."""
+import pathlib
+
+from absl import app, flags
+
+from agan import describe, search_space
+
+_ARCHITECTURE = flags.DEFINE_string(
+    "architecture", None,
+    "Architecture JSON file (format agan-architecture, version 1), or the name of a built-in "
+    f"baseline: {', '.join(search_space.builtin_architectures())}.")
+_OUTPUT = flags.DEFINE_string(
+    "output", None, "PNG file to write (written atomically; its folder is created if needed).")
+_DPI = flags.DEFINE_integer("dpi", 120, "Resolution of the PNG in dots per inch.", lower_bound=30)
+flags.mark_flags_as_required(["architecture", "output"])
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    path = pathlib.Path(_ARCHITECTURE.value)
+    builtin = search_space.builtin_architectures()
+    if not path.exists() and _ARCHITECTURE.value in builtin:
+        path = builtin[_ARCHITECTURE.value]
+    output = pathlib.Path(_OUTPUT.value)
+    if output.suffix.lower() != ".png":
+        raise SystemExit(f"agan_describe: error: --output must end in .png, got {_OUTPUT.value!r}")
+    try:
+        architecture = search_space.Architecture.load(path)
+    except search_space.ArchitectureError as error:
+        raise SystemExit(f"agan_describe: error: --architecture: {error}") from error
+    describe.draw_architecture(architecture, output, dpi=_DPI.value)
+    print(f"wrote {output}")
+
+
+def run():
+    app.run(main)
+
+
+if __name__ == "__main__":
+    run()
