@@ -3,6 +3,7 @@ from setuptools import setup
 
 # One line per command: "name = package.cli.module:run". Every command an issue names is here.
 CONSOLE_SCRIPTS = [
+    "agan_train = agan.cli.train:run",
     "agan_describe = agan.cli.describe:run",
     "agan_make_data = agan.cli.make_data:run",
     "exposure_make_data = exposure.cli.make_data:run",

@@ -195,15 +195,22 @@ class GanSteps:
         return {"g_loss": loss}
 
 
+def load_architecture(architecture):
+    """An `Architecture` as is, or loaded (and validated) from a JSON file path."""
+    from agan import search_space
+
+    if isinstance(architecture, search_space.Architecture):
+        return architecture
+    return search_space.Architecture.load(architecture)
+
+
 def build_models(config, image_size, num_classes=None):
     """The generator and discriminator of `config.architecture` (see `agan.models`)."""
     import keras
 
-    from agan import models, search_space
+    from agan import models
 
-    architecture = config.architecture
-    if not isinstance(architecture, search_space.Architecture):
-        architecture = search_space.Architecture.load(architecture)
+    architecture = load_architecture(config.architecture)
     keras.utils.set_random_seed(config.seed)
     generator = models.build_generator(
         architecture, channels=config.channels, image_size=image_size,
@@ -301,6 +308,7 @@ def train(config, output_dir):
     from agan import data
 
     config.validate()
+    config = dataclasses.replace(config, architecture=load_architecture(config.architecture))
     output_dir = pathlib.Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
     real_images, real_labels = data.load_arrays(

@@ -1,5 +1,8 @@
 """The child GAN trainer: real models and data at tiny size, a few steps, checkpoint resume."""
 import json
+import pathlib
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -97,3 +100,19 @@ def test_conditional_training_runs(tmp_path, classifier_cache):
     )
     assert np.isfinite(result["history"][-1]["d_loss"])
     assert (tmp_path / "conditional" / "samples_1.png").is_file()
+
+
+@pytest.mark.parametrize("flagfile", ["train_demo.flags", "train_paper.flags"])
+def test_agan_train_command_reads_flagfiles_and_names_a_bad_architecture(tmp_path, flagfile):
+    root = pathlib.Path(__file__).resolve().parents[2]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "agan-architecture", "version": 7}')
+    process = subprocess.run(
+        [sys.executable, "-m", "agan.cli.train", f"--flagfile={root / 'configs/agan' / flagfile}",
+         f"--architecture={bad}", f"--output_dir={tmp_path / 'out'}"],
+        capture_output=True, text=True, cwd=root, timeout=300,
+    )
+    assert process.returncode != 0
+    assert f"agan_train: error: {bad}" in process.stderr
+    assert "version" in process.stderr
+    assert not (tmp_path / "out").exists()
