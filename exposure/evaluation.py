@@ -72,7 +72,7 @@ class FolderEvaluation:
         doc = {k: v for k, v in dataclasses.asdict(self).items() if k != "statistics"}
         doc["failures"] = [{"path": path, "reason": reason} for path, reason in self.failures]
         doc["paired_summary"] = self.paired_summary()
-        return _finite(doc)
+        return finite_json(doc)
 
     def table(self):
         """A printable table of the scores."""
@@ -101,12 +101,12 @@ class FolderEvaluation:
         return "\n".join(lines)
 
 
-def _finite(value):
+def finite_json(value):
     """`value` with every non-finite float inside it (dicts, lists) replaced by None."""
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {k: finite_json(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
+        return [finite_json(v) for v in value]
     if isinstance(value, float) and not np.isfinite(value):
         return None
     return value

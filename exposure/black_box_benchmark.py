@@ -1,0 +1,279 @@
+"""The public benchmark of Exposure paper section 6.2: reverse-engineering a black-box filter.
+
+The black box is the built-in reference style (`exposure.reference_style`: auto-exposure, warm
+balance, a filmic curve, a CIELAB chroma boost, lifted black; none of the agent's filter forms).
+All photos are the built-in ones (`exposure.builtin_data`), split into three disjoint sets of
+photos (each photo gives 5 images: the full frame and 4 corner crops):
+
+- training inputs: RAW (DNG) versions of the input photos that are not held out;
+- targets: the built-in target collection, other photos in the style (unpaired);
+- held out: RAW versions of the held-out input photos, with the style's true output of the same
+  crops ("truth", 16-bit PNG).
+
+The agent is trained on (training inputs, targets) with `exposure.train`, then retouches the
+held-out RAWs with `exposure.retouch`. Every condition is scored on the held-out photos against
+their truth: the histogram intersection (unpaired statistics), and paired ΔE2000 and PSNR.
+Baselines in the same run: "input as-is" (the RAW decoded to sRGB with the camera white balance,
+no retouching) and "identity program" (the empty program: linear values shown as display values,
+where every retouch program starts).
+"""
+import dataclasses
+import json
+import pathlib
+import shutil
+import time
+
+from tqdm import tqdm
+
+from exposure import builtin_data, evaluation, reference_style
+from exposure.apply import apply_program
+from exposure.apply import plan as apply_plan
+from exposure.atomic_file import atomic_output
+from exposure.image_io import read_srgb, write_image
+from mobile.program import Program
+
+DEFAULT_HELDOUT = ("rocket",)
+# Photos that show one scene: holding out one of them and training on the other would leak it.
+SAME_SCENE = (("motorcycle_left", "motorcycle_right"),)
+INPUT_AS_IS, IDENTITY, RETOUCHED = "input as-is", "identity program", "retouched"
+CONDITION_DIRS = {INPUT_AS_IS: "input_as_is", IDENTITY: "identity_program", RETOUCHED: "retouched"}
+GOAL_INTERSECTION = 0.90  # issue 4: every histogram intersection >= 90% (paper, expert C: 71-84%)
+GOAL_DELTA_E = 5.0  # issue 4: median ΔE2000 on the held-out photos below 5
+REPORT_FILE = "report.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class BenchmarkData:
+    """Folders of one benchmark run (under its output folder) and the photos in each set."""
+
+    root: pathlib.Path
+    train_raw: pathlib.Path
+    targets: pathlib.Path
+    heldout_raw: pathlib.Path
+    heldout_truth: pathlib.Path
+    train_photos: tuple
+    target_photos: tuple
+    heldout_photos: tuple
+
+    def condition_dir(self, condition):
+        return self.root / "conditions" / CONDITION_DIRS[condition]
+
+
+def check_heldout(heldout):
+    """Validates held-out photo names; returns them as a tuple. ValueError says what is wrong."""
+    names = [photo.name for photo in builtin_data.INPUT_PHOTOS]
+    heldout = tuple(heldout)
+    unknown = [name for name in heldout if name not in names]
+    if unknown or not heldout or len(set(heldout)) != len(heldout):
+        raise ValueError(f"held-out photos {list(heldout)}: expected distinct names from "
+                         f"{', '.join(names)}")
+    if len(heldout) == len(names):
+        raise ValueError("every input photo is held out; at least one must remain for training")
+    for scene in SAME_SCENE:
+        inside = [name for name in scene if name in heldout]
+        if inside and len(inside) != len(scene):
+            raise ValueError(f"{' and '.join(scene)} show one scene: hold out all of them or none")
+    return heldout
+
+
+def _copy(source, destination):
+    with atomic_output(destination) as tmp:
+        shutil.copyfile(source, tmp)
+
+
+def prepare_data(output_dir, *, heldout=DEFAULT_HELDOUT, seed=0, progress=True):
+    """Writes the benchmark's data under `output_dir` (rewriting identical files on a rerun).
+
+    Layout: `data/` (the built-in data, `builtin_data.materialize`), `train_raw/*.dng`,
+    `heldout/raw/*.dng`, `heldout/truth/*.png` (the style's output of the same crops, 16 bits).
+
+    Returns:
+      BenchmarkData.
+    """
+    heldout = check_heldout(heldout)
+    root = pathlib.Path(output_dir)
+    summary = builtin_data.materialize(root / "data", seed=seed, progress=progress)
+    data = BenchmarkData(
+        root=root,
+        train_raw=root / "train_raw",
+        targets=root / "data" / "target",
+        heldout_raw=root / "heldout" / "raw",
+        heldout_truth=root / "heldout" / "truth",
+        train_photos=tuple(p.name for p in builtin_data.INPUT_PHOTOS if p.name not in heldout),
+        target_photos=tuple(p.name for p in builtin_data.TARGET_PHOTOS),
+        heldout_photos=heldout,
+    )
+    for folder in (data.train_raw, data.heldout_raw, data.heldout_truth):
+        folder.mkdir(parents=True, exist_ok=True)
+    raws = {pathlib.Path(p).stem: pathlib.Path(p) for p in summary["raw"]["paths"]}
+    for photo in tqdm(builtin_data.INPUT_PHOTOS, desc="benchmark split", unit="photo",
+                      disable=not progress):
+        srgb = read_srgb(photo.path())
+        for k, (top, left, height, width) in enumerate(builtin_data.crop_boxes(*srgb.shape[:2])):
+            name = f"{photo.name}_{k}"  # builtin_data.materialize's name of this crop's DNG
+            if name not in raws:
+                raise FileNotFoundError(f"{root / 'data'}: the built-in data has no {name}.dng")
+            if photo.name not in heldout:
+                _copy(raws[name], data.train_raw / raws[name].name)
+                continue
+            _copy(raws[name], data.heldout_raw / raws[name].name)
+            crop = srgb[top:top + height, left:left + width]
+            truth = reference_style.apply_reference_style(
+                crop, gain=reference_style.exposure_gain(crop))
+            write_image(data.heldout_truth / f"{name}.png", truth, bits=16)
+    return data
+
+
+def write_baselines(data, *, progress=True):
+    """Renders the held-out RAWs for the "input as-is" and "identity program" conditions (16-bit
+    PNGs named like the truth). Returns {condition: folder}."""
+    as_is, identity = data.condition_dir(INPUT_AS_IS), data.condition_dir(IDENTITY)
+    as_is.mkdir(parents=True, exist_ok=True)
+    raws = sorted(data.heldout_raw.glob("*.dng"))
+    for raw in tqdm(raws, desc=INPUT_AS_IS, unit="img", disable=not progress):
+        write_image(as_is / f"{raw.stem}.png", read_srgb(raw), bits=16)
+    report = apply_program(Program(()), [(raw, identity / f"{raw.stem}.png") for raw in raws],
+                           fast=False, bits=16, progress=progress)
+    if report.failures:
+        raise RuntimeError(f"identity program failed on {report.failures}")
+    return {INPUT_AS_IS: as_is, IDENTITY: identity}
+
+
+def evaluate_conditions(data, folders, *, seed=0, progress=True):
+    """Scores each condition's folder against the held-out truth (unpaired and paired).
+
+    Returns:
+      {condition: {"histogram_intersection": {...}, "delta_e2000": {"median", "mean"},
+       "psnr": {"median", "mean"}, "count": int, "failures": [...], "meets_goal": bool}}.
+    """
+    scores = {}
+    for condition, folder in folders.items():
+        result = evaluation.evaluate_folders(folder, data.heldout_truth, data.heldout_truth,
+                                             seed=seed, progress=progress)
+        paired = result.paired_summary()
+        if paired is None:
+            raise RuntimeError(f"{condition}: no output in {folder} pairs with the held-out truth")
+        hi = result.histogram_intersection
+        scores[condition] = {
+            "histogram_intersection": hi,
+            "delta_e2000": paired["delta_e2000"],
+            "psnr": paired["psnr"],
+            "count": paired["count"],
+            "failures": result.to_dict()["failures"],
+            "meets_goal": bool(min(hi.values()) >= GOAL_INTERSECTION
+                               and paired["delta_e2000"]["median"] < GOAL_DELTA_E),
+        }
+    return scores
+
+
+def format_report(report):
+    """A printable summary of a benchmark report (see `run`)."""
+    split = report["split"]
+    lines = [
+        "Reverse-engineering a black-box style (Exposure paper, section 6.2)",
+        f"  training inputs: {', '.join(split['train_photos'])} ({split['train_images']} images)",
+        f"  targets (styled, unpaired): {', '.join(split['target_photos'])} "
+        f"({split['target_images']} images)",
+        f"  held out: {', '.join(split['heldout_photos'])} ({split['heldout_images']} images)",
+        "",
+        f"{'condition':<18}{'HI lum':>8}{'HI con':>8}{'HI sat':>8}{'ΔE med':>8}{'ΔE mean':>8}"
+        f"{'PSNR med':>10}  goal",
+    ]
+    for condition, s in report["conditions"].items():
+        hi = s["histogram_intersection"]
+        lines.append(
+            f"{condition:<18}{hi['luminance']:>8.1%}{hi['contrast']:>8.1%}{hi['saturation']:>8.1%}"
+            f"{s['delta_e2000']['median']:>8.2f}{s['delta_e2000']['mean']:>8.2f}"
+            f"{s['psnr']['median']:>10.2f}  {'met' if s['meets_goal'] else 'not met'}")
+    lines.append(f"goal: every HI >= {GOAL_INTERSECTION:.0%} and median ΔE2000 < {GOAL_DELTA_E:g}"
+                 " (ΔE2000: per-image mean over pixels; median/mean over the held-out images)")
+    if report.get("programs"):
+        lines.append("")
+        lines.append("programs found (held-out images):")
+        for name, text in report["programs"].items():
+            lines.append(f"  {name}:")
+            lines += [f"    {line}" for line in text.splitlines()] or ["    (no steps)"]
+    if report.get("training"):
+        t = report["training"]
+        lines.append("")
+        lines.append(f"training: {t['final_iteration']} iterations, {t['seconds']:.0f} s this run "
+                     f"({t['iterations_per_second']} it/s)")
+    if report.get("seconds"):
+        lines.append("wall time: " + ", ".join(f"{k} {v:.0f} s" for k, v in report["seconds"].items()))
+    return "\n".join(lines)
+
+
+def write_report(report, path):
+    """Writes the report JSON atomically."""
+    with atomic_output(path) as tmp:
+        tmp.write_text(json.dumps(evaluation.finite_json(report), indent=2, allow_nan=False) + "\n",
+                       encoding="utf-8")
+
+
+def split_summary(data):
+    """The photos and image counts of each set."""
+    count = {folder: len(list(folder.iterdir())) for folder in
+             (data.train_raw, data.targets, data.heldout_raw)}
+    return {
+        "train_photos": list(data.train_photos),
+        "target_photos": list(data.target_photos),
+        "heldout_photos": list(data.heldout_photos),
+        "train_images": count[data.train_raw],
+        "target_images": count[data.targets],
+        "heldout_images": count[data.heldout_raw],
+    }
+
+
+def run(config, output_dir, *, heldout=DEFAULT_HELDOUT, cache_dir=None, stop_after=None,
+        progress=True, echo=print):
+    """Runs the whole benchmark: data, training (a rerun resumes it), retouching, baselines,
+    evaluation; writes `output_dir/report.json` and returns the report dict.
+
+    Args:
+      config: exposure.train_config.TrainConfig of the training; its seed also seeds the built-in
+        data and the histogram-intersection crops.
+      output_dir: the benchmark's folder (data, model, outputs, report).
+      heldout: names of the held-out input photos (builtin_data.INPUT_PHOTOS).
+      cache_dir, stop_after: as exposure.train.train (stop_after: train at most this many more
+        iterations in this run, then evaluate the model as it is).
+      echo: called with each held-out photo's printed program.
+    """
+    from exposure import agent, retouch, train  # TensorFlow is needed only from here on
+
+    seconds = {}
+    began = time.perf_counter()
+    data = prepare_data(output_dir, heldout=heldout, seed=config.seed, progress=progress)
+    seconds["data"] = time.perf_counter() - began
+
+    began = time.perf_counter()
+    model_dir = data.root / "model"
+    training = train.train(config, model_dir, data.train_raw, data.targets,
+                           cache_dir=cache_dir, stop_after=stop_after, progress=progress)
+    seconds["training"] = time.perf_counter() - began
+
+    began = time.perf_counter()
+    folders = write_baselines(data, progress=progress)
+    folders[RETOUCHED] = data.condition_dir(RETOUCHED)
+    pairs, _ = apply_plan(data.heldout_raw, folders[RETOUCHED], ".png")
+    retouched = retouch.retouch(agent.load_agent(model_dir), pairs, fast=False, bits=16,
+                                progress=progress, echo=echo)
+    if retouched.failures:
+        raise RuntimeError(f"retouching failed on {retouched.failures}")
+    seconds["retouch"] = time.perf_counter() - began
+
+    began = time.perf_counter()
+    scores = evaluate_conditions(data, folders, seed=config.seed, progress=progress)
+    seconds["evaluation"] = time.perf_counter() - began
+
+    report = {
+        "split": split_summary(data),
+        "training": training,
+        "conditions": scores,
+        "programs": {pathlib.Path(source).stem: str(program)
+                     for source, _, program in sorted(retouched.programs, key=lambda p: p[0])},
+        "goal": {"histogram_intersection_min": GOAL_INTERSECTION,
+                 "delta_e2000_median_max": GOAL_DELTA_E},
+        "seconds": seconds,
+    }
+    write_report(report, data.root / REPORT_FILE)
+    return report

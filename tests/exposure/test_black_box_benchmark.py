@@ -1,0 +1,114 @@
+"""Tests of exposure/black_box_benchmark.py: the data split, the baselines and the report.
+
+Training takes about a minute even for 2 iterations here, so the "retouched" condition is stood in
+for by a fake retoucher: the style's true output itself (which must score 100% / ΔE 0) and the
+identity program's output (which must score as the identity baseline).
+"""
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from exposure import black_box_benchmark as bench
+from exposure import builtin_data, reference_style
+from exposure.image_io import read_linear, read_srgb
+
+
+@pytest.fixture(scope="module", name="data")
+def _data(tmp_path_factory):
+    return bench.prepare_data(tmp_path_factory.mktemp("benchmark"), progress=False)
+
+
+@pytest.fixture(scope="module", name="baselines")
+def _baselines(data):
+    return bench.write_baselines(data, progress=False)
+
+
+def _stems(folder):
+    return sorted(p.stem for p in folder.iterdir())
+
+
+def test_split_is_disjoint_by_photo_and_complete(data):
+    train = {name.rsplit("_", 1)[0] for name in _stems(data.train_raw)}
+    heldout = {name.rsplit("_", 1)[0] for name in _stems(data.heldout_raw)}
+    targets = {name.rsplit("_", 1)[0] for name in _stems(data.targets)}
+    assert heldout == set(bench.DEFAULT_HELDOUT) == set(data.heldout_photos)
+    assert train == {p.name for p in builtin_data.INPUT_PHOTOS} - heldout
+    assert targets == {p.name for p in builtin_data.TARGET_PHOTOS}
+    assert not (train & heldout) and not (train & targets) and not (heldout & targets)
+    assert _stems(data.heldout_truth) == _stems(data.heldout_raw) == [
+        f"rocket_{k}" for k in range(5)]
+    summary = bench.split_summary(data)
+    assert (summary["train_images"], summary["target_images"], summary["heldout_images"]) == (
+        15, 15, 5)
+
+
+def test_truth_is_the_style_of_the_same_crop_as_the_heldout_raw(data):
+    photo = next(p for p in builtin_data.INPUT_PHOTOS if p.name == "rocket")
+    srgb = read_srgb(photo.path())
+    top, left, height, width = builtin_data.crop_boxes(*srgb.shape[:2])[3]
+    crop = srgb[top:top + height, left:left + width]
+    truth = read_srgb(data.heldout_truth / "rocket_3.png")
+    expected = reference_style.apply_reference_style(crop, gain=reference_style.exposure_gain(crop))
+    np.testing.assert_allclose(truth, expected, atol=1 / 65535 + 1e-6)  # 16-bit PNG
+    raw = read_linear(data.heldout_raw / "rocket_3.dng")
+    assert raw.shape == truth.shape
+    # The RAW is the same scene: its luminance correlates strongly with the truth's.
+    correlation = np.corrcoef(raw.mean(-1).ravel(), truth.mean(-1).ravel())[0, 1]
+    assert correlation > 0.8
+
+
+def test_baselines_and_report_with_a_fake_retoucher(data, baselines, tmp_path):
+    folders = dict(baselines)
+    assert _stems(folders[bench.INPUT_AS_IS]) == _stems(data.heldout_truth)
+    identity = read_srgb(folders[bench.IDENTITY] / "rocket_0.png")
+    np.testing.assert_allclose(identity, np.clip(read_linear(data.heldout_raw / "rocket_0.dng"),
+                                                 0, 1), atol=1 / 65535 + 1e-6)
+    # A perfect retoucher (its outputs are the truth) against the two baselines.
+    perfect = tmp_path / "perfect"
+    shutil.copytree(data.heldout_truth, perfect)
+    folders[bench.RETOUCHED] = perfect
+    scores = bench.evaluate_conditions(data, folders, progress=False)
+    assert scores[bench.RETOUCHED]["histogram_intersection"] == {
+        "luminance": 1.0, "contrast": 1.0, "saturation": 1.0}
+    assert scores[bench.RETOUCHED]["delta_e2000"] == {"median": 0.0, "mean": 0.0}
+    assert scores[bench.RETOUCHED]["meets_goal"]
+    for baseline in (bench.INPUT_AS_IS, bench.IDENTITY):
+        assert not scores[baseline]["meets_goal"]
+        assert scores[baseline]["delta_e2000"]["median"] > bench.GOAL_DELTA_E
+        assert scores[baseline]["count"] == 5
+    # The identity program shows linear values: darker, further from the style than as-is.
+    assert (scores[bench.IDENTITY]["delta_e2000"]["median"]
+            > scores[bench.INPUT_AS_IS]["delta_e2000"]["median"])
+
+    report = {"split": bench.split_summary(data), "conditions": scores,
+              "programs": {"rocket_0": "Exposure +1.00\nGamma 1/2.20"}}
+    text = bench.format_report(report)
+    assert "identity program" in text and "input as-is" in text and "Gamma 1/2.20" in text
+    assert text.count("not met") == 2
+    bench.write_report(report, tmp_path / "report.json")
+    written = json.loads((tmp_path / "report.json").read_text())
+    assert written["conditions"][bench.RETOUCHED]["psnr"]["median"] is None  # inf: identical
+
+
+def test_a_retoucher_copying_the_identity_output_scores_as_the_identity_baseline(
+        data, baselines, tmp_path):
+    fake = tmp_path / "identity_copy"
+    shutil.copytree(baselines[bench.IDENTITY], fake)
+    scores = bench.evaluate_conditions(
+        data, {bench.IDENTITY: baselines[bench.IDENTITY], bench.RETOUCHED: fake}, progress=False)
+    assert scores[bench.RETOUCHED] == scores[bench.IDENTITY]
+
+
+@pytest.mark.parametrize("heldout, message", [
+    ((), "expected distinct names"),
+    (("rocket", "rocket"), "expected distinct names"),
+    (("lena",), "expected distinct names"),
+    (("motorcycle_left",), "show one scene"),
+    (tuple(p.name for p in builtin_data.INPUT_PHOTOS), "at least one must remain"),
+])
+def test_bad_heldout_sets_are_refused(heldout, message):
+    with pytest.raises(ValueError, match=message):
+        bench.check_heldout(heldout)
+    assert bench.check_heldout(("motorcycle_left", "motorcycle_right"))
