@@ -188,6 +188,11 @@ class ProjectionLogits(keras.layers.Layer):
             if num_classes:
                 self.embedding = SpectralNormalization(self.embedding)
 
+    def build(self, phi_shape, labels_shape=None):
+        self.linear.build(phi_shape)
+        if self.embedding is not None:
+            self.embedding.build((phi_shape[0],))
+
     def call(self, phi, labels=None, training=False):
         logits = ops.squeeze(self._apply(self.linear, phi, training), axis=-1)
         if self.num_classes:

@@ -1,4 +1,6 @@
 """Tests for agan/models.py: generator and discriminator meta-architectures (AGAN section 3.2)."""
+import functools
+
 import keras
 import numpy as np
 import pytest
@@ -22,19 +24,33 @@ def arch():
     return ss.random_architecture(np.random.default_rng(7))
 
 
+@functools.cache
+def _conditional(arch, image_size):
+    """(image_size, G, D) with 10 classes, built once per test run."""
+    keras.utils.set_random_seed(0)
+    return (image_size,
+            models.build_generator(arch, channels=CHANNELS, image_size=image_size,
+                                   latent_dim=LATENT, num_classes=10),
+            models.build_discriminator(arch, channels=CHANNELS, image_size=image_size,
+                                       num_classes=10))
+
+
+@pytest.fixture(scope="module")
+def unconditional(arch):
+    return (models.build_generator(arch, channels=CHANNELS, latent_dim=LATENT),
+            models.build_discriminator(arch, channels=CHANNELS))
+
+
 @pytest.mark.parametrize("image_size", [32, 48])
 def test_conditional_models_shapes_and_normalizations(arch, image_size):
-    keras.utils.set_random_seed(0)
-    g = models.build_generator(arch, channels=CHANNELS, image_size=image_size, latent_dim=LATENT,
-                               num_classes=10)
-    d = models.build_discriminator(arch, channels=CHANNELS, image_size=image_size, num_classes=10)
+    image_size, g, d = _conditional(arch, image_size)
     start = g.get_layer("to_feature_map").output.shape
     assert start == (None, image_size // 8, image_size // 8, CHANNELS)
     assert [g.get_layer(f"up_{i}").output.shape[1] for i in range(3)] == [
         image_size // 4, image_size // 2, image_size]
     assert [d.get_layer(name).output.shape[1] for name in
-            ("down_0", "down_1", "normal_2", "normal_3")] == [image_size // 2, image_size // 4] * 1 + [
-        image_size // 4] * 2
+            ("down_0", "down_1", "normal_2", "normal_3")] == [
+        image_size // 2, image_size // 4, image_size // 4, image_size // 4]
     z = tf.random.normal((4, LATENT))
     labels = tf.constant([0, 3, 9, 3])
     images = g([z, labels], training=True)
@@ -58,17 +74,29 @@ def test_conditional_models_shapes_and_normalizations(arch, image_size):
 
 
 def test_projection_makes_the_label_matter(arch):
-    keras.utils.set_random_seed(1)
-    d = models.build_discriminator(arch, channels=CHANNELS, num_classes=3)
-    images = tf.random.uniform((2, 32, 32, 3), -1, 1)
+    image_size, _, d = _conditional(arch, 32)
+    images = tf.random.uniform((2, image_size, image_size, 3), -1, 1)
     a = d([images, tf.constant([0, 0])])
     b = d([images, tf.constant([1, 2])])
     assert not np.allclose(a, b)
 
 
-def test_unconditional_models_use_plain_batch_norm_and_no_labels(arch):
-    g = models.build_generator(arch, channels=CHANNELS, latent_dim=LATENT)
-    d = models.build_discriminator(arch, channels=CHANNELS)
+@pytest.mark.filterwarnings("ignore:.*build:UserWarning")
+def test_models_save_and_load_with_spectral_norm_state(arch, tmp_path):
+    image_size, g, d = _conditional(arch, 32)
+    labels = tf.constant([1, 4])
+    inputs = {g: [tf.random.normal((2, LATENT)), labels],
+              d: [tf.random.uniform((2, image_size, image_size, 3), -1, 1), labels]}
+    for model, x in inputs.items():
+        model(x, training=True)  # advances the power iteration
+        expected = np.asarray(model(x))
+        path = tmp_path / f"{model.name}.keras"
+        model.save(path)
+        np.testing.assert_allclose(keras.models.load_model(path)(x), expected, atol=1e-6)
+
+
+def test_unconditional_models_use_plain_batch_norm_and_no_labels(arch, unconditional):
+    g, d = unconditional
     assert len(g.inputs) == 1 and len(d.inputs) == 1
     g_layers = _sublayers(g)
     assert any(isinstance(layer, keras.layers.BatchNormalization) for layer in g_layers)
@@ -83,19 +111,18 @@ def test_unconditional_models_use_plain_batch_norm_and_no_labels(arch):
     assert not any(isinstance(layer, SpectralNormalization) for layer in _sublayers(plain))
 
 
-def test_channels_double_for_final_training(arch):
+def test_channels_double_for_final_training(arch, unconditional):
     assert models.FINAL_CHANNELS == 2 * models.SEARCH_CHANNELS == 256
-    small = models.build_generator(arch, channels=CHANNELS, latent_dim=LATENT)
+    small = unconditional[0]
     large = models.build_generator(arch, channels=2 * CHANNELS, latent_dim=LATENT)
     assert large.get_layer("up_2").output.shape[-1] == 2 * CHANNELS
     assert large.count_params() > 2 * small.count_params()
 
 
-def test_generator_modules_follow_heuristic_1(arch):
-    g = models.build_generator(arch, channels=CHANNELS, latent_dim=LATENT)
+def test_generator_modules_follow_heuristic_1(unconditional):
+    g, d = unconditional
     previous = [g.get_layer(f"up_{i}").previous for i in range(3)]
     assert previous == [None, m.UP, m.UP]
-    d = models.build_discriminator(arch, channels=CHANNELS)
     assert [d.get_layer(n).previous for n in ("down_0", "down_1", "normal_2", "normal_3")] == [
         None, m.DOWN, m.DOWN, None]
 
