@@ -21,12 +21,13 @@ _JSON = flags.DEFINE_string(
     "(written atomically).")
 _PLOT = flags.DEFINE_string(
     "plot", None, "Optional PNG file to draw the three histograms of outputs and targets into.")
-_SEED = flags.DEFINE_integer("seed", 0, "Seed of the random crops of the histogram intersection.")
+_CROP_SEED = flags.DEFINE_integer(
+    "crop_seed", 0, "Seed of the random crops of the histogram intersection (the same seed and "
+    "images give the same scores).")
 _CONTRAST = flags.DEFINE_enum(
     "contrast", "std", metrics.CONTRAST_MEASURES,
     "Contrast statistic: 'std' = 2 x luminance standard deviation (the authors' code), "
     "'variance' = 2 x luminance variance (the paper supplement's wording).")
-flags.mark_flags_as_required(["outputs", "targets"])
 flags.register_validator("json", lambda path: path is None or path.lower().endswith(".json"),
                          message="--json must name a file ending in .json")
 flags.register_validator("plot", lambda path: path is None or path.lower().endswith(".png"),
@@ -36,9 +37,12 @@ flags.register_validator("plot", lambda path: path is None or path.lower().endsw
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    for name, flag in (("outputs", _OUTPUTS), ("targets", _TARGETS)):
+        if not flag.value:
+            raise app.UsageError(f"--{name} is required")
     try:
         result = evaluation.evaluate_folders(
-            _OUTPUTS.value, _TARGETS.value, _REFERENCES.value, seed=_SEED.value,
+            _OUTPUTS.value, _TARGETS.value, _REFERENCES.value, seed=_CROP_SEED.value,
             contrast=_CONTRAST.value)
     except (FileNotFoundError, NotADirectoryError, ValueError) as error:
         raise app.UsageError(str(error)) from error

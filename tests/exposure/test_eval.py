@@ -124,7 +124,7 @@ def test_size_mismatch_and_ambiguous_references_are_reported(tmp_path):
     (["--outputs={empty}", "--targets={targets}"], "none of its images could be read"),
     (["--outputs={outputs}", "--targets={targets}", "--json=scores.txt"],
      "--json must name a file ending in .json"),
-    (["--outputs={outputs}"], "--targets"),
+    (["--outputs={outputs}"], "--targets is required"),
 ])
 def test_bad_flags_and_folders_give_clear_errors(folders, tmp_path, args, message):
     outputs, targets, _ = folders
