@@ -261,7 +261,6 @@ class Module(keras.layers.Layer):
             node.index: Operation(node.op, node.mode, name=f"x{node.index}_{node.op}", **options)
             for node in self.plan.nodes[1:]
         }
-        self._operation_list = list(self.operations.values())  # tracked by Keras
         self.projection = Operation(ss.CONV_1X1, NORMAL, name="projection_conv_1x1", **options)
 
     def call(self, inputs, labels=None, training=False):
