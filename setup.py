@@ -8,6 +8,8 @@ CONSOLE_SCRIPTS = [
     "agan_make_data = agan.cli.make_data:run",
     "exposure_make_data = exposure.cli.make_data:run",
     "exposure_apply = exposure.cli.apply:run",
+    "exposure_train = exposure.cli.train:run",
+    "exposure_retouch = exposure.cli.retouch:run",
     "exposure_eval = exposure.cli.eval:run",
 ]
 

@@ -1,0 +1,110 @@
+"""Retouching photos with a trained agent: 64x64 thumbnail -> program -> full-resolution render.
+
+Each photo is decoded as linear RGB, area-resized as a whole to a 64x64 thumbnail (Exposure paper,
+section 6: decisions on a 64x64 version), the agent decides the program there, and the program is
+rendered at full resolution and written by `exposure.apply.apply_one`, with the program JSON
+(`<output stem>.json`) beside each output. Deterministic by default; `samples` > 1 draws that
+many programs per photo (stochastic filter choice and test-time dropout, seeded), written as
+`<stem>_s0<ext>`, `<stem>_s1<ext>`, ... A photo that fails is reported and the batch goes on.
+"""
+import dataclasses
+import pathlib
+
+import tensorflow as tf
+import tqdm
+
+from exposure import apply as apply_lib
+from exposure import image_io, networks
+from exposure.data import area_resize
+from mobile.fast_render import Renderer
+
+
+@dataclasses.dataclass
+class RetouchReport:
+    """What a batch did: `written` paths (images, strips, program JSONs), `programs` as (input,
+    output, Program), `failures` as (input path, message)."""
+
+    written: list = dataclasses.field(default_factory=list)
+    programs: list = dataclasses.field(default_factory=list)
+    failures: list = dataclasses.field(default_factory=list)
+
+
+def thumbnail(linear):
+    """The agent's view of a photo: the whole linear image [H, W, 3] area-resized to float32
+    [64, 64, 3] (the aspect ratio is not kept, as in training's square patches)."""
+    return area_resize(linear, networks.IMAGE_SIZE)
+
+
+def program_path(output):
+    """The program JSON written beside `output`: `<stem>.json` in the same folder."""
+    output = pathlib.Path(output)
+    return output.with_name(output.stem + ".json")
+
+
+def sample_outputs(target, samples):
+    """Output paths for one photo: [target] for one sample, else `<stem>_s<i><ext>`."""
+    target = pathlib.Path(target)
+    if samples == 1:
+        return [target]
+    return [target.with_name(f"{target.stem}_s{i}{target.suffix}") for i in range(samples)]
+
+
+def decide(agent, linear, *, samples=1, seed=(0, 0)):
+    """Programs for one linear photo [H, W, 3]: one deterministic program when samples == 1,
+    else `samples` sampled ones drawn with the stateless seed `seed` (two ints)."""
+    thumbs = tf.constant(thumbnail(linear)[None])
+    if samples == 1:
+        decisions = agent.decide(thumbs)
+    else:
+        decisions = agent.sample(tf.repeat(thumbs, samples, axis=0),
+                                 tf.constant(seed, tf.int64))
+    return agent.programs({k: v.numpy() for k, v in decisions.items()})
+
+
+def retouch(agent, pairs, *, samples=1, seed=0, strip=False, fast=True, bits=None,
+            tiff_encoding="srgb", progress=True, echo=print):
+    """Retouches every (input, output) pair with `agent` (from `exposure.agent.load_agent`).
+
+    Args:
+      pairs: [(input path, output path)], e.g. from `exposure.apply.plan`.
+      samples: programs per photo (>= 1); 1 is deterministic.
+      seed: seed of the sampled programs (photo k uses the stateless seed [seed, k]).
+      strip, fast, bits, tiff_encoding: as `exposure.apply.apply_one`.
+      echo: called with each photo's printed program.
+
+    Returns:
+      RetouchReport. An output that would overwrite an input or another output is a failure.
+    """
+    if samples < 1:
+        raise ValueError(f"samples must be >= 1, got {samples}")
+    inputs = {pathlib.Path(source).resolve() for source, _ in pairs}
+    claimed = set()
+    report = RetouchReport()
+    for k, (source, target) in enumerate(tqdm.tqdm(pairs, desc="exposure_retouch", unit="image",
+                                                   disable=not progress)):
+        outputs = sample_outputs(target, samples)
+        files = [f for out in outputs for f in
+                 [out, program_path(out)] + ([apply_lib.strip_path(out)] if strip else [])]
+        clash = [f for f in files if f.resolve() in inputs or f.resolve() in claimed]
+        if clash:
+            report.failures.append((str(source), f"refusing to overwrite {clash[0]} (an input "
+                                                 f"or another output of this batch)"))
+            continue
+        claimed.update(f.resolve() for f in files)
+        try:
+            apply_lib.output_bits(target, bits)
+            linear = image_io.read_linear(source, tiff_encoding=tiff_encoding)
+            programs = decide(agent, linear, samples=samples, seed=(seed, k))
+            for out, program in zip(outputs, programs, strict=True):
+                echo(f"{source} -> {out}\n{program}")
+                out.parent.mkdir(parents=True, exist_ok=True)
+                program.save(program_path(out))
+                report.written.append(program_path(out))
+                report.written += apply_lib.apply_one(
+                    Renderer(program, fast=fast), pathlib.Path(source), out, bits=bits,
+                    strip=strip, tiff_encoding=tiff_encoding)
+                report.programs.append((str(source), str(out), program))
+        except (OSError, ValueError, MemoryError) as error:
+            report.failures.append((str(source), str(error)))
+            tqdm.tqdm.write(f"FAILED {source}: {error}")
+    return report

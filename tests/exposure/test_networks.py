@@ -1,0 +1,96 @@
+"""Tests for exposure/networks.py: shapes, outputs, statistics, dropout seeds, parameter count."""
+import numpy as np
+import tensorflow as tf
+
+from exposure import networks
+from mobile.program import DEFAULT_FILTERS, num_raw_params
+
+
+def _trunk_params(in_channels):
+    """Weights of four 4x4 convolutions 32/64/128/256 then fc 4096 -> 128 (paper Figure 7)."""
+    total, channels = 0, in_channels
+    for out in (32, 64, 128, 256):
+        total += 16 * channels * out + out
+        channels = out
+    return total + 4096 * 128 + 128
+
+
+def _batch(b=3, f=8, seed=0):
+    rng = np.random.default_rng(seed)
+    images = tf.constant(rng.uniform(0, 1, (b, 64, 64, 3)), tf.float32)
+    usage = tf.constant(rng.integers(0, 2, (b, f)), tf.float32)
+    steps = tf.constant(rng.integers(0, 5, b), tf.int32)
+    return images, usage, steps
+
+
+def test_policy_outputs_a_mixed_distribution_and_every_filters_parameters():
+    policy = networks.PolicyNetwork()
+    policy.build()
+    probs, raw = policy(*_batch())
+    assert probs.shape == (3, 8)
+    np.testing.assert_allclose(tf.reduce_sum(probs, -1).numpy(), 1.0, rtol=1e-5)
+    # 5% uniform exploration: every filter keeps probability >= 0.05 / 8.
+    assert probs.numpy().min() >= 0.05 / 8 - 1e-7
+    assert raw.shape == (3, sum(num_raw_params(n) for n in DEFAULT_FILTERS)) == (3, 40)
+    assert policy.param_offsets == (0, 1, 2, 5, 6, 14, 15, 16, 40)
+
+
+def test_value_and_critic_give_one_score_per_image():
+    images, usage, steps = _batch(b=5)
+    value = networks.ValueNetwork()
+    value.build()
+    critic = networks.Critic()
+    critic.build()
+    assert value(images, usage, steps).shape == (5,)
+    assert critic(images).shape == (5,)
+
+
+def test_parameter_count_matches_the_architecture_and_the_authors_size():
+    policy, value, critic = networks.PolicyNetwork(), networks.ValueNetwork(), networks.Critic()
+    for model in (policy, value, critic):
+        model.build()
+    heads = sum(128 * num_raw_params(n) + num_raw_params(n) for n in DEFAULT_FILTERS)
+    expected_policy = (2 * _trunk_params(3 + 9) - 4096 * 128 - 128  # the param trunk has no fc
+                       + 8 * (4096 * 128 + 128) + heads + 128 * 8 + 8)
+    assert networks.parameter_count(policy) == expected_policy
+    assert networks.parameter_count(value) == _trunk_params(3 + 9 + 3) + 129
+    assert networks.parameter_count(critic) == _trunk_params(3 + 3) + 129
+    total = sum(networks.parameter_count(m) for m in (policy, value, critic))
+    assert 8.4e6 < total < 8.7e6  # REFERENCE: about 8.6 M parameters in all
+
+
+def test_image_statistics_of_known_images():
+    grey = tf.fill([1, 8, 8, 3], 0.25)
+    half = tf.concat([tf.zeros([1, 8, 4, 3]), tf.ones([1, 8, 4, 3])], axis=2)
+    red = tf.concat([tf.ones([1, 8, 8, 1]), tf.zeros([1, 8, 8, 2])], axis=-1)
+    stats = networks.image_statistics(tf.concat([grey, half, red], 0)).numpy()
+    np.testing.assert_allclose(stats[0], [0.25, 0.0, 0.0], atol=1e-6)
+    np.testing.assert_allclose(stats[1], [0.5, 0.25, 0.0], atol=1e-6)
+    np.testing.assert_allclose(stats[2, 0], 0.27, atol=1e-6)
+    np.testing.assert_allclose(stats[2, 2], 1.0 / 1.01, atol=1e-6)  # HSL saturation of pure red
+
+
+def test_dropout_follows_its_seed_and_is_off_without_one():
+    policy = networks.PolicyNetwork()
+    policy.build()
+    batch = _batch()
+    plain = [t.numpy() for t in policy(*batch)]
+    again = [t.numpy() for t in policy(*batch)]
+    np.testing.assert_array_equal(plain[1], again[1])
+    seeds = tf.constant([[1, 2], [3, 4]], tf.int32)
+    a = policy(*batch, dropout_seeds=seeds)[1].numpy()
+    b = policy(*batch, dropout_seeds=seeds)[1].numpy()
+    c = policy(*batch, dropout_seeds=seeds + 1)[1].numpy()
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c) and not np.allclose(a, plain[1])
+
+
+def test_checkpoint_variables_restore_into_a_fresh_model(tmp_path):
+    first, second = networks.Critic(), networks.Critic()
+    first.build()
+    second.build()
+    path = tf.train.Checkpoint(critic=networks.checkpoint_variables(first)).save(tmp_path / "c")
+    images = _batch()[0]
+    assert not np.allclose(first(images).numpy(), second(images).numpy())
+    tf.train.Checkpoint(critic=networks.checkpoint_variables(second)).restore(path).assert_consumed()
+    np.testing.assert_array_equal(first(images).numpy(), second(images).numpy())

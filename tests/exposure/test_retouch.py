@@ -1,0 +1,107 @@
+"""Tests for exposure/retouch.py and the exposure_retouch command, on real files in tmp_path."""
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from exposure import agent as agent_lib
+from exposure import networks, retouch, train_config
+from exposure.image_io import read_linear
+from mobile.program import Program
+from mobile.render import render
+from tests.exposure.photo_fixtures import smooth_linear_image, write_test_dng
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory):
+    """A model directory as exposure_train leaves it: config.json and a policy checkpoint (an
+    untrained policy whose heads are biased away from the identity)."""
+    folder = tmp_path_factory.mktemp("model")
+    config = train_config.TrainConfig()
+    train_config.save(config, folder)
+    policy = agent_lib.build_policy(config)
+    rng = np.random.default_rng(5)
+    for out in policy.param_outs:
+        out.bias.assign(rng.normal(0, 1.0, out.bias.shape).astype(np.float32))
+    tf.train.Checkpoint(policy=networks.checkpoint_variables(policy)).save(
+        folder / agent_lib.CHECKPOINT_SUBDIR / "ckpt")
+    return folder
+
+
+@pytest.fixture
+def photos(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    write_test_dng(folder / "ramp.dng", smooth_linear_image(96, 128))
+    pixels = (smooth_linear_image(72, 90) ** 0.45 * 255).astype(np.uint8)
+    Image.fromarray(pixels).save(folder / "sky.jpg", quality=95)
+    (folder / "broken.jpg").write_bytes(b"not a jpeg at all")
+    return folder
+
+
+def test_command_retouches_a_folder_and_reports_the_bad_file(model_dir, photos, tmp_path):
+    out = tmp_path / "out"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run(
+        [sys.executable, "-m", "exposure.cli.retouch", f"--model_dir={model_dir}",
+         f"--input={photos}", f"--output={out}", "--format=png", "--nofast", "--strip",
+         "--noprogress"], capture_output=True, text=True, env=env, timeout=600)
+    text = result.stdout + result.stderr
+    assert result.returncode == 1, text  # one photo failed, the batch went on
+    assert "broken.jpg" in text and "2 of 3 photos retouched" in text
+    assert not (out / "broken.png").exists()
+    for name in ("ramp", "sky"):
+        program = Program.load(out / f"{name}.json")
+        assert len(program.steps) == 5
+        assert str(program) in result.stdout  # the printed program
+        assert (out / f"{name}.strip.png").is_file()
+        source = next(photos.glob(f"{name}.*"))
+        expected = np.rint(np.clip(render(program, read_linear(source)), 0, 1) * 255)
+        written = np.asarray(Image.open(out / f"{name}.png"), dtype=np.float64)
+        assert np.abs(written - expected).max() <= 1
+    assert sorted(p.name for p in photos.iterdir()) == ["broken.jpg", "ramp.dng", "sky.jpg"]
+
+
+def test_samples_give_varied_seeded_programs(model_dir, photos, tmp_path):
+    agent = agent_lib.load_agent(model_dir)
+    pairs = [(photos / "ramp.dng", tmp_path / "a" / "ramp.jpg")]
+    printed = []
+    report = retouch.retouch(agent, pairs, samples=4, seed=3, progress=False,
+                             echo=printed.append)
+    assert not report.failures and len(printed) == 4
+    outputs = [tmp_path / "a" / f"ramp_s{i}.jpg" for i in range(4)]
+    assert all(p.is_file() and retouch.program_path(p).is_file() for p in outputs)
+    programs = [Program.load(retouch.program_path(p)) for p in outputs]
+    assert len({p.to_json() for p in programs}) > 1
+    again = retouch.retouch(agent, [(pairs[0][0], tmp_path / "b" / "ramp.jpg")], samples=4,
+                            seed=3, progress=False, echo=lambda _: None)
+    assert [p for _, _, p in again.programs] == programs  # same seed, same programs
+
+
+def test_deterministic_program_is_the_agents_decision_on_the_thumbnail(model_dir, photos,
+                                                                       tmp_path):
+    agent = agent_lib.load_agent(model_dir)
+    linear = read_linear(photos / "sky.jpg")
+    thumb = retouch.thumbnail(linear)
+    assert thumb.shape == (64, 64, 3)
+    np.testing.assert_allclose(thumb.mean(axis=(0, 1)), linear.mean(axis=(0, 1)), atol=1e-3)
+    programs = retouch.decide(agent, linear)
+    assert programs == retouch.decide(agent, linear)
+    decisions = agent.decide(tf.constant(thumb[None]))
+    assert programs == agent.programs({k: v.numpy() for k, v in decisions.items()})
+
+
+def test_an_output_over_an_input_is_refused(model_dir, photos):
+    agent = agent_lib.load_agent(model_dir)
+    source = photos / "sky.jpg"
+    before = source.read_bytes()
+    report = retouch.retouch(agent, [(source, source)], progress=False, echo=lambda _: None)
+    assert report.failures and "refusing to overwrite" in report.failures[0][1]
+    assert source.read_bytes() == before

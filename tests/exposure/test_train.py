@@ -1,0 +1,126 @@
+"""Tests for exposure/train.py and exposure/train_config.py: Algorithm 1 on tiny real files,
+checkpoints that resume, TensorBoard logs, config validation."""
+import json
+import pathlib
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from PIL import Image
+
+from exposure import train as train_lib
+from exposure import train_config
+from exposure.train import TrainConfig
+from tests.exposure.photo_fixtures import smooth_linear_image, write_test_dng
+
+# Tiny settings: four filters (a smaller graph to trace), batch 4, memory 8, 4 iterations.
+TINY = dict(filters=("exposure", "gamma", "contrast", "saturation"), batch_size=4, iterations=4,
+            replay_size=8, n_critic=1, critic_boost_steps=2, critic_boost_first=1,
+            checkpoint_every=2, log_every=1, image_every=2)
+
+
+@pytest.fixture(scope="module")
+def photos(tmp_path_factory):
+    """raw/: a DNG and two 16-bit PNGs; target/: three 8-bit JPEGs; plus a patch cache folder."""
+    root = tmp_path_factory.mktemp("photos")
+    (root / "raw").mkdir()
+    (root / "target").mkdir()
+    write_test_dng(root / "raw" / "ramp.dng", smooth_linear_image(96, 128))
+    rng = np.random.default_rng(0)
+    for k in range(2):
+        pixels = (smooth_linear_image(80, 100) * rng.uniform(0.3, 1.0, 3) * 65535).astype(np.uint16)
+        Image.fromarray(pixels[..., 0]).save(root / "raw" / f"grey_{k}.png")
+    for k in range(3):
+        srgb = np.clip(smooth_linear_image(90, 90) ** 0.5 * rng.uniform(0.8, 1.3, 3), 0, 1)
+        Image.fromarray((srgb * 255).astype(np.uint8)).save(root / "target" / f"t{k}.jpg")
+    return root
+
+
+def _train(photos, output_dir, **kwargs):
+    return train_lib.train(TrainConfig(**TINY), output_dir, photos / "raw", photos / "target",
+                           cache_dir=photos / "cache", progress=False, **kwargs)
+
+
+def test_train_steps_change_the_weights_with_finite_losses():
+    learner = train_lib.Learner(TrainConfig(**TINY))
+    rng = np.random.default_rng(1)
+    images = tf.constant(rng.uniform(0, 1, (4, 64, 64, 3)), tf.float32)
+    before = {name: [w.numpy() for w in model.trainable_variables] for name, model in
+              (("policy", learner.policy), ("value", learner.value), ("critic", learner.critic))}
+    learner.set_learning_rates(0)
+    critic = learner.critic_step(images * 0.5, images)
+    new_images, usage, steps, actor, chosen = learner.actor_step(
+        images, tf.zeros([4, 4]), tf.zeros([4], tf.int32), tf.constant(0.0))
+    for value in list(critic.values()) + list(actor.values()):
+        assert np.isfinite(value.numpy())
+    assert critic["critic/gradient_penalty"].numpy() > 0
+    np.testing.assert_array_equal(steps.numpy(), 1)
+    np.testing.assert_array_equal(usage.numpy(), np.eye(4)[chosen.numpy()])
+    for name, model in (("policy", learner.policy), ("value", learner.value),
+                        ("critic", learner.critic)):
+        for old, new in zip(before[name], model.trainable_variables, strict=True):
+            head = new.path.split("/")[1].rsplit("_fc", 1)[0]
+            # Only the chosen filters' parameter heads get a gradient (deterministic policy
+            # gradient through the applied filter), and the WGAN loss is blind to the critic's
+            # output bias (it cancels in D(fake) - D(real)); every other weight moves.
+            unused = (name == "policy" and head in TINY["filters"] and (
+                TINY["filters"].index(head) not in chosen.numpy())) or (
+                new.path == "critic/critic_fc2/bias")
+            assert np.array_equal(old, new.numpy()) == unused, new.path
+
+
+def test_a_stopped_run_resumes_and_leaves_a_self_describing_model(photos, tmp_path):
+    model = tmp_path / "model"
+    first = _train(photos, model, stop_after=2)
+    assert (first["start_iteration"], first["final_iteration"]) == (0, 2)
+    assert tf.train.latest_checkpoint(str(model / "checkpoints")).endswith("ckpt-2")
+    second = _train(photos, model)
+    # It continues from iteration 2 and ends where an uninterrupted run ends.
+    assert (second["start_iteration"], second["final_iteration"]) == (2, TINY["iterations"])
+    assert second["iterations_run"] == 2
+    assert all(np.isfinite(v) for v in second["metrics"].values())
+    assert 0 < second["parameters"]["total"] < 8.6e6
+    assert train_config.load(model) == TrainConfig(**TINY)
+    assert tf.train.latest_checkpoint(str(model / "checkpoints")).endswith("ckpt-4")
+    assert json.loads((model / "summary.json").read_text())["final_iteration"] == 4
+    tags = set()
+    for event in (model / "logs").glob("events.out.tfevents.*"):
+        for record in tf.compat.v1.train.summary_iterator(str(event)):
+            tags.update(v.tag for v in record.summary.value)
+    assert {"critic/loss", "actor/loss", "value/loss", "reward/total",
+            "filter_usage/exposure", "filter_usage", "before_after"} <= tags
+
+
+def test_resuming_with_other_settings_is_refused(photos, tmp_path):
+    train_config.save(TrainConfig(**TINY), tmp_path)
+    other = TrainConfig(**{**TINY, "batch_size": 2})
+    with pytest.raises(ValueError, match="batch_size: saved 4, now 2"):
+        train_lib.train(other, tmp_path, photos / "raw", photos / "target", progress=False)
+
+
+def test_config_validation_names_the_field():
+    with pytest.raises(ValueError, match="batch_size"):
+        TrainConfig(batch_size=0)
+    with pytest.raises(ValueError, match="filters"):
+        TrainConfig(filters=("exposure", "sharpen"))
+    with pytest.raises(ValueError, match="replay_size"):
+        TrainConfig(batch_size=64, replay_size=32)
+    with pytest.raises(ValueError, match="tiff_encoding"):
+        TrainConfig(tiff_encoding="log")
+
+
+def test_schedules_follow_the_paper():
+    config = TrainConfig()
+    assert config.learning_rates(0) == pytest.approx((5e-5, 5e-5, 5e-4))
+    assert config.learning_rates(20000) == pytest.approx((5e-8, 5e-8, 5e-7))  # decayed to 1e-3
+    assert [config.critic_steps(i) for i in (0, 9, 10, 11, 500, 501)] == [100, 100, 5, 5, 100, 5]
+
+
+def test_config_file_round_trip_and_bad_file(tmp_path):
+    config = TrainConfig(**TINY)
+    path = train_config.save(config, tmp_path)
+    assert pathlib.Path(path).name == "config.json"
+    assert train_config.load(tmp_path) == config
+    path.write_text('{"batch_size": 4, "colour": 1}')
+    with pytest.raises(ValueError, match=r"config.json: unknown keys \['colour'\]"):
+        train_config.load(tmp_path)
