@@ -20,7 +20,11 @@ def main(argv):
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
     path = pathlib.Path(_ARCHITECTURE.value)
     builtin = search_space.builtin_architectures()
-    if not path.exists() and _ARCHITECTURE.value in builtin:
+    if not path.exists():
+        if _ARCHITECTURE.value not in builtin:
+            raise SystemExit(
+                f"agan_describe: error: --architecture: no file {_ARCHITECTURE.value!r} and no "
+                f"built-in architecture of that name (built-in: {', '.join(builtin)})")
         path = builtin[_ARCHITECTURE.value]
     output = pathlib.Path(_OUTPUT.value)
     if output.suffix.lower() != ".png":

@@ -64,3 +64,7 @@ def test_command_draws_a_builtin_and_names_bad_files(tmp_path):
     assert failed.returncode != 0
     assert "broken.json: discriminator_down.ops[3]: unknown operation 'conv9x9'" in failed.stderr
     assert not (tmp_path / "x.png").exists()
+    missing = _run("--architecture=nope", f"--output={tmp_path / 'x.png'}")
+    assert missing.returncode != 0
+    assert "no file 'nope' and no built-in architecture" in missing.stderr
+    assert "dcgan, resnet" in missing.stderr
