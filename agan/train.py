@@ -196,11 +196,15 @@ class GanSteps:
 
 
 def load_architecture(architecture):
-    """An `Architecture` as is, or loaded (and validated) from a JSON file path."""
+    """An `Architecture` as is, or loaded (and validated) from a JSON file path or the name of a
+    built-in baseline (`search_space.builtin_architectures`, e.g. "dcgan")."""
     from agan import search_space
 
     if isinstance(architecture, search_space.Architecture):
         return architecture
+    builtin = search_space.builtin_architectures()
+    if not pathlib.Path(architecture).exists() and str(architecture) in builtin:
+        architecture = builtin[str(architecture)]
     return search_space.Architecture.load(architecture)
 
 

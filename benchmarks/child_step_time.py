@@ -13,7 +13,7 @@ One train step = `--d_steps` discriminator updates and one generator update (`ag
 the trainer's own `tf.function`s) on a fixed real batch, so data loading is not timed. The two models
 are timed in alternating rounds (median over rounds) so that machine load affects both alike.
 
-    .venv/bin/python benchmarks/child_step_time.py --architecture=ARCH.json --channels=32
+    .venv/bin/python benchmarks/child_step_time.py --architecture=dcgan --channels=32
 """
 import statistics
 import time
@@ -26,8 +26,8 @@ from absl import app, flags
 from agan import layers, modules, search_space, train
 
 _ARCHITECTURE = flags.DEFINE_string(
-    "architecture", None,
-    "Architecture JSON file; default: a random architecture drawn with --seed.")
+    "architecture", "dcgan",
+    "Architecture JSON file or built-in baseline name; 'random': one drawn with --seed.")
 _CHANNELS = flags.DEFINE_integer(
     "channels", 32, "Channels of G and D (paper: 128 search, 256 final; smaller for CPU).",
     lower_bound=1)
@@ -124,12 +124,12 @@ def _time_rounds(steps, real_images, real_labels, count):
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-    if _ARCHITECTURE.value:
-        architecture = search_space.Architecture.load(_ARCHITECTURE.value)
-        source = _ARCHITECTURE.value
-    else:
+    if _ARCHITECTURE.value == "random":
         architecture = search_space.random_architecture(_SEED.value)
         source = f"random architecture (seed {_SEED.value})"
+    else:
+        architecture = train.load_architecture(_ARCHITECTURE.value)
+        source = _ARCHITECTURE.value
     config = train.TrainConfig(architecture=architecture, channels=_CHANNELS.value,
                                d_steps_per_g_step=_D_STEPS.value, seed=_SEED.value)
     child_g, child_d = train.build_models(config, _IMAGE_SIZE.value)

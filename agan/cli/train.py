@@ -9,7 +9,9 @@ from agan import data, search_space, train
 _DEFAULTS = train.TrainConfig()
 
 _ARCHITECTURE = flags.DEFINE_string(
-    "architecture", None, "Architecture JSON file (format agan-architecture, version 1).")
+    "architecture", None,
+    "Architecture JSON file (format agan-architecture, version 1), or the name of a built-in "
+    f"baseline: {', '.join(search_space.builtin_architectures())}.")
 _OUTPUT_DIR = flags.DEFINE_string(
     "output_dir", None,
     "Folder for checkpoints/, tensorboard/, samples_<step>.png and result.json; an existing run "
