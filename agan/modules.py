@@ -163,6 +163,14 @@ def _pooling_layer(token):
     return pool(_kernel_size(token), strides=1, padding="same")
 
 
+def _scaled(shape, direction):
+    """`shape` (batch, H, W, C) after 2x re-sampling in `direction` ("up", "down", "normal")."""
+    factor = {UP: 2.0, DOWN: 0.5, NORMAL: 1.0}[direction]
+    batch, height, width, channels = shape
+    return (batch, None if height is None else int(height * factor),
+            None if width is None else int(width * factor), channels)
+
+
 @keras.saving.register_keras_serializable(package="agan")
 class Operation(keras.layers.Layer):
     """One operation of a module with its meaning ("normal", "up", "down"), see `search_space`.
@@ -206,6 +214,25 @@ class Operation(keras.layers.Layer):
             self.body = [_pooling_layer(token)]
         self.after = (keras.layers.AveragePooling2D(_RESAMPLE_POOL)
                       if mode == DOWN and not pool_first else None)
+
+    def _propagate(self, shape, labels_shape, build):
+        """Output shape for input `shape`; with build=True also builds the sublayers on the way."""
+        if build and isinstance(self.normalization, ConditionalBatchNormalization):
+            self.normalization.build(shape, labels_shape or (shape[0],))
+        elif build and self.normalization is not None:
+            self.normalization.build(shape)
+        for layer in [self.before, *self.body, self.after]:
+            if layer is not None:
+                if build:
+                    layer.build(shape)
+                shape = layer.compute_output_shape(shape)
+        return tuple(shape)
+
+    def build(self, inputs_shape, labels_shape=None):
+        self._propagate(inputs_shape, labels_shape, build=True)
+
+    def compute_output_shape(self, inputs_shape, labels_shape=None):
+        return self._propagate(inputs_shape, labels_shape, build=False)
 
     def call(self, inputs, labels=None, training=False):
         x = inputs
@@ -262,6 +289,26 @@ class Module(keras.layers.Layer):
             for node in self.plan.nodes[1:]
         }
         self.projection = Operation(ss.CONV_1X1, NORMAL, name="projection_conv_1x1", **options)
+
+    def build(self, inputs_shape, labels_shape=None):
+        prev_shape, h_shape = inputs_shape
+        shapes = [tuple(h_shape), self._build_operation(1, prev_shape, labels_shape)]
+        for node in self.plan.nodes[2:]:
+            shape = shapes[node.inputs[0]]
+            if node.inputs[0] in node.upsampled_inputs:
+                shape = _scaled(shape, UP)
+            shapes.append(self._build_operation(node.index, shape, labels_shape))
+        ends = [_scaled(shapes[j], self.plan.resampled_loose_ends.get(j, NORMAL))
+                for j in self.plan.loose_ends]
+        joined = ends[0][:-1] + (sum(shape[-1] for shape in ends),)
+        self.projection.build(joined, labels_shape)
+
+    def _build_operation(self, index, shape, labels_shape):
+        self.operations[index].build(shape, labels_shape)
+        return self.operations[index].compute_output_shape(shape, labels_shape)
+
+    def compute_output_shape(self, inputs_shape, labels_shape=None):
+        return _scaled(inputs_shape[1][:-1] + (self.channels,), self.kind)
 
     def call(self, inputs, labels=None, training=False):
         h_prev, h = inputs

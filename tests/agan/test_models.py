@@ -81,7 +81,7 @@ def test_projection_makes_the_label_matter(arch):
     assert not np.allclose(a, b)
 
 
-@pytest.mark.filterwarnings("ignore:.*build:UserWarning")
+@pytest.mark.filterwarnings("error::UserWarning")
 def test_models_save_and_load_with_spectral_norm_state(arch, tmp_path):
     image_size, g, d = _conditional(arch, 32)
     labels = tf.constant([1, 4])

@@ -135,7 +135,22 @@ def test_generator_preactivation_and_discriminator_relu():
     np.testing.assert_allclose(output, bias_only, atol=1e-6)
 
 
-@pytest.mark.filterwarnings("ignore:.*unbuilt state:UserWarning")
+@pytest.mark.filterwarnings("error::UserWarning")
+def test_build_from_shapes_matches_the_first_call():
+    segment = ss.Segment(["conv_3x3", "deconv_3x3", "sep_conv_5x5", "identity"],
+                         [(1, 0), (0, 1, 1), (1, 0, 0, 1)], vocabulary=ss.ALL_OPERATIONS)
+    shapes = [(None, 4, 4, CHANNELS), (None, 8, 8, CHANNELS)]
+    built = m.Module(segment, m.UP, channels=CHANNELS, network=m.GENERATOR, previous=m.UP,
+                     num_classes=3)
+    built.build(shapes, (None,))
+    assert built.compute_output_shape(shapes) == (None, 16, 16, CHANNELS)
+    called = m.Module(segment, m.UP, channels=CHANNELS, network=m.GENERATOR, previous=m.UP,
+                      num_classes=3)
+    called(list(_inputs(m.UP)), np.array([0, 1]))
+    assert built.count_params() == called.count_params() > 0
+    assert [w.shape for w in built.weights] == [w.shape for w in called.weights]
+
+
 def test_wrong_input_shapes_are_named():
     module = m.Module(ss.Segment.from_sequence(FIGURE_2), m.NORMAL, channels=CHANNELS,
                       network=m.DISCRIMINATOR, name="normal_0")
