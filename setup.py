@@ -11,6 +11,7 @@ CONSOLE_SCRIPTS = [
     "exposure_train = exposure.cli.train:run",
     "exposure_retouch = exposure.cli.retouch:run",
     "exposure_eval = exposure.cli.eval:run",
+    "exposure_benchmark = exposure.cli.benchmark:run",
 ]
 
 setup(

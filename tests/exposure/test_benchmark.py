@@ -1,0 +1,43 @@
+"""Tests of the exposure_benchmark command's flag handling (exposure/cli/benchmark.py).
+
+The full run (training included) is exercised by tests/exposure/test_black_box_benchmark.py's
+parts and by the README's recorded run; here: bad flags fail fast with a clear message.
+"""
+import pathlib
+import re
+
+import pytest
+from absl import app, flags
+
+from exposure.cli import benchmark as benchmark_cli
+
+FLAGSFILE = pathlib.Path(__file__).resolve().parents[2] / "configs/exposure/benchmark.flags"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--output_dir={tmp}", "--raw_dir={tmp}"], "--raw_dir is not used by exposure_benchmark"),
+    (["--output_dir={tmp}", "--target_dir={tmp}"], "--target_dir is not used"),
+    (["--heldout=rocket"], "--output_dir is required"),
+    (["--output_dir={tmp}", "--heldout=motorcycle_left"], "--heldout: motorcycle_left and"),
+    (["--output_dir={tmp}", "--heldout=lena"], "--heldout: held-out photos ['lena']"),
+    (["--output_dir={tmp}", "--batch_size=0"], "--batch_size: expected an integer >= 1"),
+])
+def test_bad_flags_are_refused_before_any_work(tmp_path, args, message):
+    argv = ["exposure_benchmark"] + [a.format(tmp=tmp_path / "run") for a in args]
+    try:
+        flags.FLAGS(argv)
+        with pytest.raises(app.UsageError, match=re.escape(message)):
+            benchmark_cli.main(argv[:1])
+    finally:
+        flags.FLAGS.unparse_flags()
+    assert not (tmp_path / "run").exists()
+
+
+def test_the_benchmark_flagfile_parses_to_a_valid_training_config(tmp_path):
+    try:
+        flags.FLAGS(["exposure_benchmark", f"--flagfile={FLAGSFILE}", f"--output_dir={tmp_path}"])
+        config = benchmark_cli.train_cli.config_from_flags()
+        assert flags.FLAGS.heldout == ["rocket"]
+    finally:
+        flags.FLAGS.unparse_flags()
+    assert config.iterations == 200 and config.batch_size == 8 and config.replay_size == 64
