@@ -220,10 +220,16 @@ def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after
       parameters (per network), skipped files, last metrics, checkpoint path.
     """
     output_dir = pathlib.Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    if (output_dir / train_config.CONFIG_FILE).exists():
+    resuming = (output_dir / train_config.CONFIG_FILE).exists()
+    if resuming:
         _check_same_config(config, output_dir)
-    else:
+    raw_patches, raw_report = data_lib.load_collection(
+        raw_dir, kind="input", cache_dir=cache_dir, seed=config.seed,
+        tiff_encoding=config.tiff_encoding, progress=progress)
+    target_patches, target_report = data_lib.load_collection(
+        target_dir, kind="target", cache_dir=cache_dir, seed=config.seed, progress=progress)
+    output_dir.mkdir(parents=True, exist_ok=True)
+    if not resuming:
         train_config.save(config, output_dir)
 
     learner = Learner(config)
@@ -237,11 +243,6 @@ def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after
     start = int(learner.step.numpy())
     end = config.iterations if stop_after is None else min(config.iterations, start + stop_after)
 
-    raw_patches, raw_report = data_lib.load_collection(
-        raw_dir, kind="input", cache_dir=cache_dir, seed=config.seed,
-        tiff_encoding=config.tiff_encoding, progress=progress)
-    target_patches, target_report = data_lib.load_collection(
-        target_dir, kind="target", cache_dir=cache_dir, seed=config.seed, progress=progress)
     raws = _batches(raw_patches, config.batch_size, _derived_seed(config.seed, start, 1))
     targets = _batches(target_patches, config.batch_size, _derived_seed(config.seed, start, 2))
     memory = ReplayMemory(_fill(raws, config.replay_size), len(config.filters), config.num_steps,

@@ -14,8 +14,8 @@ import sys
 
 from absl import app, flags
 
-from exposure import image_io, train_config
 from exposure import train as train_lib
+from exposure import train_config
 
 _RAW_DIR = flags.DEFINE_string(
     "raw_dir", None, "Folder of input photos (RAW such as DNG/CR2/NEF, TIFF, PNG, JPEG), read "
@@ -75,7 +75,7 @@ def main(argv):
         summary = train_lib.train(config, _OUTPUT_DIR.value, _RAW_DIR.value, _TARGET_DIR.value,
                                   cache_dir=_CACHE_DIR.value, stop_after=_STOP_AFTER.value,
                                   progress=_PROGRESS.value)
-    except (FileNotFoundError, NotADirectoryError, image_io.ImageReadError, ValueError) as error:
+    except (OSError, ValueError) as error:  # missing folders, unreadable data, other settings
         print(f"exposure_train: {error}", file=sys.stderr)
         return 2
     for path, reason in summary["skipped_files"]:

@@ -1,7 +1,10 @@
 """Tests for exposure/train.py and exposure/train_config.py: Algorithm 1 on tiny real files,
 checkpoints that resume, TensorBoard logs, config validation."""
 import json
+import os
 import pathlib
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -12,6 +15,8 @@ from exposure import train as train_lib
 from exposure import train_config
 from exposure.train import TrainConfig
 from tests.exposure.photo_fixtures import smooth_linear_image, write_test_dng
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 # Tiny settings: four filters (a smaller graph to trace), batch 4, memory 8, 4 iterations.
 TINY = dict(filters=("exposure", "gamma", "contrast", "saturation"), batch_size=4, iterations=4,
@@ -124,3 +129,22 @@ def test_config_file_round_trip_and_bad_file(tmp_path):
     path.write_text('{"batch_size": 4, "colour": 1}')
     with pytest.raises(ValueError, match=r"config.json: unknown keys \['colour'\]"):
         train_config.load(tmp_path)
+
+
+def _command(*args):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-m", "exposure.cli.train", "--noprogress", *args],
+                            capture_output=True, text=True, env=env, timeout=300)
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_command_names_bad_flags_and_missing_folders(tmp_path):
+    folders = [f"--raw_dir={tmp_path / 'raw'}", f"--target_dir={tmp_path / 'target'}",
+               f"--output_dir={tmp_path / 'model'}"]
+    status, text = _command("--batch_size=0", *folders)
+    assert status == 2 and "--batch_size: expected an integer >= 1, got 0" in text
+    status, text = _command("--filters=exposure,sharpen", *folders)
+    assert status == 2 and "--filters: expected >= 2 distinct names" in text
+    status, text = _command(*folders)
+    assert status == 2 and f"{tmp_path / 'raw'}: no such folder" in text
+    assert not (tmp_path / "model").exists()  # nothing written before the data is read
