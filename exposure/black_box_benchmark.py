@@ -196,8 +196,9 @@ def format_report(report):
     if report.get("training"):
         t = report["training"]
         lines.append("")
-        lines.append(f"training: {t['final_iteration']} iterations, {t['seconds']:.0f} s this run "
-                     f"({t['iterations_per_second']} it/s)")
+        speed = (f"{t['iterations_run']} in {t['seconds']:.0f} s this run, "
+                 f"{t['iterations_per_second']} it/s" if t["iterations_run"] else "none this run")
+        lines.append(f"training: {t['final_iteration']} iterations ({speed})")
     if report.get("seconds"):
         lines.append("wall time: " + ", ".join(f"{k} {v:.0f} s" for k, v in report["seconds"].items()))
     return "\n".join(lines)

@@ -112,3 +112,21 @@ def test_bad_heldout_sets_are_refused(heldout, message):
     with pytest.raises(ValueError, match=message):
         bench.check_heldout(heldout)
     assert bench.check_heldout(("motorcycle_left", "motorcycle_right"))
+
+
+def test_report_text_names_training_progress_and_timings():
+    split = {"train_photos": ["a"], "target_photos": ["b"], "heldout_photos": ["c"],
+             "train_images": 5, "target_images": 5, "heldout_images": 5}
+    scores = {"luminance": 0.5, "contrast": 0.25, "saturation": 1.0}
+    condition = {"histogram_intersection": scores, "delta_e2000": {"median": 3.0, "mean": 4.0},
+                 "psnr": {"median": 20.0, "mean": 21.0}, "meets_goal": False}
+    report = {"split": split, "conditions": {bench.RETOUCHED: condition},
+              "training": {"final_iteration": 200, "iterations_run": 50, "seconds": 100.0,
+                           "iterations_per_second": 0.5},
+              "seconds": {"training": 100.0, "evaluation": 7.4}}
+    text = bench.format_report(report)
+    assert "retouched            50.0%   25.0%  100.0%    3.00    4.00     20.00  not met" in text
+    assert "training: 200 iterations (50 in 100 s this run, 0.5 it/s)" in text
+    assert "wall time: training 100 s, evaluation 7 s" in text
+    report["training"].update(iterations_run=0, iterations_per_second=None)
+    assert "training: 200 iterations (none this run)" in bench.format_report(report)
