@@ -37,6 +37,7 @@ setup(
         "pillow>=10.0",
         "scikit-image>=0.22",
         "tqdm>=4.66",
+        "moderngl>=5.8,<6",  # tested: 5.13.0; headless GL (EGL) for the mobile shaders
         "matplotlib>=3.8",  # ships grace_hopper.jpg (built-in Exposure targets); plots
         "tensorboard>=2.18,<2.22",  # tf.summary scalars and images (AGAN training)
     ],

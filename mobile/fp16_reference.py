@@ -1,0 +1,61 @@
+"""The numpy renderer with every intermediate rounded to float16: a model of `mediump` shaders.
+
+GLSL ES `mediump` is, on the GPUs that use it, IEEE half precision: 11 significant bits, each
+arithmetic result rounded. Running the renderer's own pixel formulas (`mobile.render.OPERATIONS`)
+on float16 arrays rounds every elementary result the same way (numpy computes each float16 ufunc
+in float32 and rounds the result), so comparing this against the float32 renderer shows which
+filters would break under `mediump` before they reach a phone. It cannot model a GPU's own
+transcendental approximations (exp2, pow, cos), which are at most as accurate. numpy only.
+"""
+import numpy as np
+
+from mobile import program as program_lib
+from mobile.render import OPERATIONS
+
+
+def render_fp16(program, image):
+    """Renders `program` on linear RGB [..., 3] in float16 arithmetic (input, parameters and
+    every intermediate rounded to float16); returns float32 display values, not clipped."""
+    x = np.asarray(image, dtype=np.float32).astype(np.float16)
+    if x.ndim < 1 or x.shape[-1] != 3:
+        raise ValueError(f"image: expected shape [..., 3] (RGB), got {x.shape}")
+    for step in program.steps:
+        x = OPERATIONS[step.filter](x, step.op_params().astype(np.float16), np)
+        if x.dtype != np.float16:
+            raise AssertionError(f"{step.filter}: float16 arithmetic left float16 ({x.dtype})")
+    return x.astype(np.float32)
+
+
+def code_error(reference, other):
+    """Absolute difference in 8-bit output codes between two display images (clipped to [0, 1]
+    and rounded, as an RGBA8 framebuffer stores them); int array of the images' shape."""
+    def codes(x):
+        return np.rint(np.clip(np.asarray(x, dtype=np.float32), 0.0, 1.0) * 255.0).astype(int)
+    return np.abs(codes(reference) - codes(other))
+
+
+def single_filter_errors(rng, image, programs_per_filter=20, raw_scale=1.0):
+    """Per filter: 8-bit code errors of float16 against float32 rendering of one-step programs.
+
+    Args:
+      rng: numpy Generator for the raw parameters (N(0, raw_scale^2), the authors' ranges).
+      image: linear RGB [..., 3] to render.
+      programs_per_filter: random one-step programs per filter.
+
+    Returns:
+      {filter name: {"max": int, "mean": float, "over_1": fraction of values off by > 1 code}}.
+    """
+    report = {}
+    for name in program_lib.FILTER_NAMES:
+        errors = []
+        for _ in range(programs_per_filter):
+            raw = rng.normal(0.0, raw_scale, program_lib.num_raw_params(name))
+            program = program_lib.Program((program_lib.step_from_raw(name, raw),))
+            errors.append(code_error(
+                OPERATIONS[name](np.asarray(image, np.float32),
+                                 program.steps[0].op_params(), np),
+                render_fp16(program, image)).ravel())
+        errors = np.concatenate(errors)
+        report[name] = {"max": int(errors.max()), "mean": float(errors.mean()),
+                        "over_1": float(np.mean(errors > 1))}
+    return report

@@ -1,0 +1,205 @@
+"""The manifest an app reads to render programs with the shaders of `mobile/shaders/`.
+
+Two render paths, both one full-screen pass at full resolution:
+
+* program path (`program.frag`): the program's steps as uniforms. `uniform_values(program)` gives
+  them; an app fills the same layout from the TFLite predictor's outputs (one call per photo).
+* LUT path (`lut3d.frag`): the program baked into a 3D LUT (`mobile.lut.bake`) uploaded as a 3D
+  texture; cost independent of the number of steps, the usual form for video or previews.
+
+Uniform layout of `program.frag` (`MAX_STEPS` steps, `VEC4_PER_STEP` vec4 per step):
+
+    int  u_num_steps            number of steps, 0 .. MAX_STEPS
+    int  u_filter[MAX_STEPS]    filter id of step s: index into mobile.program.FILTER_NAMES
+    vec4 u_params[MAX_STEPS*6]  operator parameter k of step s at u_params[6 s + k / 4][k % 4]
+
+The operator parameters are what `mobile.render` applies (`Step.op_params()`, the output of
+`mobile.program.raw_to_op_params`): exposure [ev]; gamma [exponent]; white balance [r, g, b];
+saturation, contrast, black & white [amount]; tone curve [8 slopes 8 (y[k+1] - y[k])]; colour
+curve [24 slopes, r0..r7 g0..g7 b0..b7]; level [low, high]. Unused slots are 0.
+
+Colour convention (both paths): input linear RGB (scene-referred, 1.0 = display white); output
+the program's display values, sRGB-encoded, clamped to [0, 1]. numpy and the standard library.
+"""
+import json
+
+import numpy as np
+
+from mobile import lut as lut_lib
+from mobile import program as program_lib
+from mobile import shader_source
+from mobile.atomic import write_bytes_atomically
+
+FORMAT = "exposure-mobile-manifest"
+VERSION = 1
+MAX_STEPS = 8  # steps one program.frag pass renders (#define MAX_STEPS in program.frag)
+VEC4_PER_STEP = 6  # vec4 uniforms per step: room for the colour curve's 24 slopes
+
+# What each operator-parameter slot of a filter means, in slot order (mobile/render.py formulas).
+_SLOTS = {
+    "exposure": ["ev: stops, pixel * 2^ev"],
+    "gamma": ["gamma: exponent, max(pixel, 0.001)^gamma"],
+    "white_balance": ["r multiplier", "g multiplier", "b multiplier"],
+    "saturation": ["amount in [0, 1]"],
+    "tone_curve": [f"slope {k}: 8 (points[{k + 1}] - points[{k}])" for k in range(8)],
+    "contrast": ["amount in [-1, 1]"],
+    "black_and_white": ["amount in [0, 1]"],
+    "color_curve": [f"{c} slope {k}: 8 (points[{i}][{k + 1}] - points[{i}][{k}])"
+                    for i, c in enumerate("rgb") for k in range(8)],
+    "level": ["low in [0, 1]", "high in [1, 2]"],
+}
+# How the op parameters follow from the program document's keys (Step.op_params()).
+_FROM_PROGRAM = {
+    "exposure": "[ev]",
+    "gamma": "[gamma]",
+    "white_balance": "multipliers",
+    "saturation": "[amount]",
+    "tone_curve": "8 * diff(points)",
+    "contrast": "[amount]",
+    "black_and_white": "[amount]",
+    "color_curve": "concat(8 * diff(points[0]), 8 * diff(points[1]), 8 * diff(points[2]))",
+    "level": "[low, high]",
+}
+# How the op parameters follow from the predictor's raw outputs (mobile.program.raw_to_op_params),
+# for a model that returns raw outputs; tanh_range(x, lo, hi) = (tanh(x) / 2 + 1/2)(hi - lo) + lo.
+_FROM_RAW = {
+    "exposure": "[tanh_range(x0, -3.5, 3.5)]",
+    "gamma": "[exp(tanh_range(x0, -ln 3, ln 3))]",
+    "white_balance": "s = exp(tanh_range((0, x1, x2), -0.5, 0.5)); s / (1e-5 + 0.27 s_r + "
+                     "0.67 s_g + 0.06 s_b)",
+    "saturation": "[sigmoid(x0)]",
+    "tone_curve": "t = tanh_range(x, 0.5, 2); 8 t / sum(t)",
+    "contrast": "[tanh(x0)]",
+    "black_and_white": "[sigmoid(x0)]",
+    "color_curve": "t = tanh_range(x, 0.9, 1.1) (initial 1: x + atanh(0)); per channel c: "
+                   "8 t_c / sum(t_c)",
+    "level": "[sigmoid(x0), 1 + sigmoid(x1)]",
+}
+
+
+def filter_ids():
+    """Returns {filter name: id}, the value of `u_filter[s]` (index into FILTER_NAMES)."""
+    return {name: i for i, name in enumerate(program_lib.FILTER_NAMES)}
+
+
+def uniform_values(program):
+    """The uniforms of `program.frag` that render `program` (a mobile.program.Program).
+
+    Returns:
+      {"u_num_steps": int, "u_filter": int32 [MAX_STEPS], "u_params": float32
+      [MAX_STEPS * VEC4_PER_STEP, 4]}; unused steps and slots are 0.
+
+    Raises:
+      ValueError if the program has more than MAX_STEPS steps (render it through the LUT path,
+      which takes programs of any length).
+    """
+    steps = program.steps
+    if len(steps) > MAX_STEPS:
+        raise ValueError(
+            f"program has {len(steps)} steps; program.frag renders at most {MAX_STEPS} "
+            "(bake it with mobile.lut.bake and use the LUT path)")
+    ids = filter_ids()
+    filters = np.zeros(MAX_STEPS, dtype=np.int32)
+    params = np.zeros((MAX_STEPS, VEC4_PER_STEP * 4), dtype=np.float32)
+    for s, step in enumerate(steps):
+        filters[s] = ids[step.filter]
+        op = step.op_params()
+        params[s, :op.size] = op
+    return {"u_num_steps": len(steps), "u_filter": filters,
+            "u_params": params.reshape(MAX_STEPS * VEC4_PER_STEP, 4)}
+
+
+def _filters_section():
+    section = {}
+    for name, slots in _SLOTS.items():
+        section[name] = {
+            "id": filter_ids()[name],
+            "title": program_lib.TITLES[name],
+            "op_params": len(slots),
+            "slots": [{"index": k, "uniform": f"u_params[6*s + {k // 4}].{'xyzw'[k % 4]}",
+                       "meaning": meaning} for k, meaning in enumerate(slots)],
+            "from_program": _FROM_PROGRAM[name],
+            "raw_outputs": program_lib.num_raw_params(name),
+            "from_raw_outputs": _FROM_RAW[name],
+        }
+    return section
+
+
+def build_manifest(program=None, lut_size=lut_lib.DEFAULT_SIZE):
+    """The manifest document (plain JSON-ready dict) an app reads.
+
+    Args:
+      program: optional mobile.program.Program; when given, the document also carries its
+        uniform values under "program" (a fixed preset an app can render without a predictor).
+      lut_size: nodes per axis the document recommends for the LUT path.
+
+    Returns:
+      dict with keys format, version, color, shaders, program_path, lut_path, filters,
+      predictor and, with a program, program.
+    """
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "color": {
+            "input": "linear RGB, scene-referred, 1.0 = display white (decode the camera frame "
+                     "and undo its transfer curve before upload)",
+            "output": "display values, sRGB-encoded, clamped to [0, 1]; render into RGBA8",
+            "input_texture": {"target": "TEXTURE_2D", "formats": ["RGBA32F", "RGB32F", "RGBA16F"],
+                              "sampling": "texelFetch at gl_FragCoord (1:1, no filtering)"},
+        },
+        "shaders": {"vertex": shader_source.VERTEX_SHADER,
+                    "glsl": shader_source.ES_VERSION_LINE,
+                    "desktop_gl": f"replace the first line by {shader_source.DESKTOP_VERSION_LINE!r}",
+                    "draw": "TRIANGLES, 3 vertices, no attributes; viewport = image size"},
+        "program_path": {
+            "fragment": shader_source.PROGRAM_SHADER,
+            "max_steps": MAX_STEPS,
+            "uniforms": [
+                {"name": "u_image", "type": "sampler2D", "unit": 0},
+                {"name": "u_num_steps", "type": "int", "value": "number of steps, 0 .. max_steps"},
+                {"name": "u_filter", "type": "int", "count": MAX_STEPS,
+                 "value": "filter id of step s (filters.NAME.id)"},
+                {"name": "u_params", "type": "vec4", "count": MAX_STEPS * VEC4_PER_STEP,
+                 "value": f"op param k of step s at u_params[{VEC4_PER_STEP}*s + k/4][k%4]; "
+                          "unused slots 0"},
+            ],
+        },
+        "lut_path": {
+            "fragment": shader_source.LUT_SHADER,
+            "uniforms": [
+                {"name": "u_image", "type": "sampler2D", "unit": 0},
+                {"name": "u_lut", "type": "sampler3D", "unit": 1},
+            ],
+            "lut_texture": {
+                "target": "TEXTURE_3D", "formats": ["RGB16F", "RGB32F"], "size": lut_size,
+                "texel": "texel (x, y, z) = program output for the sRGB-encoded input "
+                         "(x, y, z) / (size - 1) in (r, g, b)",
+                "data": "mobile.lut.bake(program, size): float32 [b][g][r][rgb], C order "
+                        "(the .cube order of mobile.cube)",
+                "sampling": "texelFetch, tetrahedral interpolation in the shader",
+            },
+        },
+        "filters": _filters_section(),
+        "predictor": {
+            "call": "one TFLite call on the 64x64 linear RGB thumbnail per photo",
+            "per_step": "u_filter[s] = the chosen filter's id at step s; u_params of step s = "
+                        "that filter's op params (filters.NAME.slots); when the model returns "
+                        "raw outputs, map them with filters.NAME.from_raw_outputs first",
+            "sidecar": "the export sidecar JSON names the output tensors (export/tflite.py)",
+        },
+    }
+    if program is not None:
+        values = uniform_values(program)
+        document["program"] = {
+            "document": program.to_dict(),
+            "uniforms": {"u_num_steps": values["u_num_steps"],
+                         "u_filter": values["u_filter"].tolist(),
+                         "u_params": values["u_params"].tolist()},
+        }
+    return document
+
+
+def write_manifest(path, program=None, lut_size=lut_lib.DEFAULT_SIZE):
+    """Writes `build_manifest(program, lut_size)` as indented JSON to `path`, atomically."""
+    text = json.dumps(build_manifest(program, lut_size), indent=2) + "\n"
+    write_bytes_atomically(path, text.encode("utf-8"))
