@@ -100,7 +100,11 @@ class ShaderRenderer:
     def draw_program(self, image_texture, program):
         """Renders `program` (mobile.program.Program) over the image texture; returns the RGBA8
         framebuffer (finished: the GPU work is done when this returns)."""
-        values = manifest_lib.uniform_values(program)
+        return self.draw_uniforms(image_texture, manifest_lib.uniform_values(program))
+
+    def draw_uniforms(self, image_texture, values):
+        """Renders with program.frag uniforms `values` (`mobile.manifest.uniform_values` or
+        `uniforms_from_predictor`); returns the finished RGBA8 framebuffer."""
         self._program["u_num_steps"].value = values["u_num_steps"]
         self._program["u_filter"].write(values["u_filter"].tobytes())
         self._program["u_params"].write(values["u_params"].tobytes())

@@ -18,6 +18,9 @@ The operator parameters are what `mobile.render` applies (`Step.op_params()`, th
 saturation, contrast, black & white [amount]; tone curve [8 slopes 8 (y[k+1] - y[k])]; colour
 curve [24 slopes, r0..r7 g0..g7 b0..b7]; level [low, high]. Unused slots are 0.
 
+The predictor's outputs (`export/sidecar.py`: "filter_index" int32 [1, S], "parameters" float32
+[1, S, 24] zero-padded op params) map onto this layout directly: `uniforms_from_predictor`.
+
 Colour convention (both paths): input linear RGB (scene-referred, 1.0 = display white); output
 the program's display values, sRGB-encoded, clamped to [0, 1]. numpy and the standard library.
 """
@@ -34,6 +37,7 @@ FORMAT = "exposure-mobile-manifest"
 VERSION = 1
 MAX_STEPS = 8  # steps one program.frag pass renders (#define MAX_STEPS in program.frag)
 VEC4_PER_STEP = 6  # vec4 uniforms per step: room for the colour curve's 24 slopes
+PREDICTOR_FORMAT = "exposure-predictor"  # the export sidecar this manifest reads (version 1)
 
 # What each operator-parameter slot of a filter means, in slot order (mobile/render.py formulas).
 _SLOTS = {
@@ -109,6 +113,62 @@ def uniform_values(program):
             "u_params": params.reshape(MAX_STEPS * VEC4_PER_STEP, 4)}
 
 
+def _check_sidecar(sidecar):
+    """Returns the sidecar's filter names in its index order; ValueError if it is not one."""
+    if not isinstance(sidecar, dict) or sidecar.get("format") != PREDICTOR_FORMAT:
+        found = sidecar.get("format") if isinstance(sidecar, dict) else type(sidecar).__name__
+        raise ValueError(f"sidecar: expected format {PREDICTOR_FORMAT!r}, got {found!r}")
+    if sidecar.get("version") != 1:
+        raise ValueError(f"sidecar: unsupported version {sidecar.get('version')!r}; this reader "
+                         "knows 1")
+    names = [entry.get("name") for entry in sorted(sidecar["filters"], key=lambda e: e["index"])]
+    unknown = [name for name in names if name not in filter_ids()]
+    if unknown:
+        raise ValueError(f"sidecar.filters: unknown filters {unknown}; the shader knows "
+                         f"{', '.join(program_lib.FILTER_NAMES)}")
+    return names
+
+
+def shader_ids_for_predictor(sidecar):
+    """Returns [shader filter id] indexed by the predictor's filter index (the sidecar's
+    `filters` order, which may be a subset or reordering of FILTER_NAMES)."""
+    ids = filter_ids()
+    return [ids[name] for name in _check_sidecar(sidecar)]
+
+
+def uniforms_from_predictor(outputs, sidecar):
+    """The uniforms of `program.frag` from one TFLite/ONNX predictor call, as an app computes them.
+
+    Args:
+      outputs: {"filter_index": int [1, S], "parameters": float [1, S, P]} (P <= 24), the
+        predictor's outputs (other keys are ignored).
+      sidecar: the predictor's sidecar document (dict, `export/sidecar.py` format version 1).
+
+    Returns:
+      the same dict as `uniform_values` (u_num_steps = S).
+    """
+    remap = shader_ids_for_predictor(sidecar)
+    index = np.asarray(outputs["filter_index"])
+    params = np.asarray(outputs["parameters"], dtype=np.float32)
+    if index.ndim != 2 or index.shape[0] != 1 or params.shape[:2] != index.shape:
+        raise ValueError(
+            f"predictor outputs: expected filter_index [1, S] and parameters [1, S, P], got "
+            f"{index.shape} and {params.shape}")
+    steps = index.shape[1]
+    if steps > MAX_STEPS or params.shape[2] > 4 * VEC4_PER_STEP:
+        raise ValueError(f"predictor outputs: {steps} steps x {params.shape[2]} parameters do "
+                         f"not fit {MAX_STEPS} steps x {4 * VEC4_PER_STEP}")
+    if index.min(initial=0) < 0 or index.max(initial=0) >= len(remap):
+        raise ValueError(f"predictor outputs: filter_index {index.tolist()} outside the "
+                         f"sidecar's {len(remap)} filters")
+    filters = np.zeros(MAX_STEPS, dtype=np.int32)
+    filters[:steps] = [remap[i] for i in index[0]]
+    packed = np.zeros((MAX_STEPS, 4 * VEC4_PER_STEP), dtype=np.float32)
+    packed[:steps, :params.shape[2]] = params[0]
+    return {"u_num_steps": steps, "u_filter": filters,
+            "u_params": packed.reshape(MAX_STEPS * VEC4_PER_STEP, 4)}
+
+
 def _filters_section():
     section = {}
     for name, slots in _SLOTS.items():
@@ -125,13 +185,15 @@ def _filters_section():
     return section
 
 
-def build_manifest(program=None, lut_size=lut_lib.DEFAULT_SIZE):
+def build_manifest(program=None, lut_size=lut_lib.DEFAULT_SIZE, sidecar=None):
     """The manifest document (plain JSON-ready dict) an app reads.
 
     Args:
       program: optional mobile.program.Program; when given, the document also carries its
         uniform values under "program" (a fixed preset an app can render without a predictor).
       lut_size: nodes per axis the document recommends for the LUT path.
+      sidecar: optional predictor sidecar document (`export/sidecar.py`); when given,
+        "predictor" names its model file and the predictor-index -> shader-id table.
 
     Returns:
       dict with keys format, version, color, shaders, program_path, lut_path, filters,
@@ -181,13 +243,20 @@ def build_manifest(program=None, lut_size=lut_lib.DEFAULT_SIZE):
         },
         "filters": _filters_section(),
         "predictor": {
-            "call": "one TFLite call on the 64x64 linear RGB thumbnail per photo",
-            "per_step": "u_filter[s] = the chosen filter's id at step s; u_params of step s = "
-                        "that filter's op params (filters.NAME.slots); when the model returns "
-                        "raw outputs, map them with filters.NAME.from_raw_outputs first",
-            "sidecar": "the export sidecar JSON names the output tensors (export/tflite.py)",
+            "call": "one TFLite call (signature 'predict') on the 64x64 linear RGB thumbnail "
+                    "per photo; outputs named in the sidecar JSON beside the .tflite",
+            "u_num_steps": "S = filter_index.shape[1]",
+            "u_filter": "u_filter[s] = shader_ids[filter_index[0][s]] (shader_ids: the "
+                        "sidecar's filters mapped to filters.NAME.id)",
+            "u_params": "u_params[6*s .. 6*s+5] = parameters[0][s][0 .. 23] (24 floats, "
+                        "already zero-padded op params); steps S .. max_steps-1 zero",
+            "raw_outputs": "a model returning raw outputs instead: op params = "
+                           "filters.NAME.from_raw_outputs",
         },
     }
+    if sidecar is not None:
+        document["predictor"]["model_file"] = sidecar.get("model_file")
+        document["predictor"]["shader_ids"] = shader_ids_for_predictor(sidecar)
     if program is not None:
         values = uniform_values(program)
         document["program"] = {
@@ -199,7 +268,8 @@ def build_manifest(program=None, lut_size=lut_lib.DEFAULT_SIZE):
     return document
 
 
-def write_manifest(path, program=None, lut_size=lut_lib.DEFAULT_SIZE):
-    """Writes `build_manifest(program, lut_size)` as indented JSON to `path`, atomically."""
-    text = json.dumps(build_manifest(program, lut_size), indent=2) + "\n"
+def write_manifest(path, program=None, lut_size=lut_lib.DEFAULT_SIZE, sidecar=None):
+    """Writes `build_manifest(program, lut_size, sidecar)` as indented JSON to `path`,
+    atomically."""
+    text = json.dumps(build_manifest(program, lut_size, sidecar), indent=2) + "\n"
     write_bytes_atomically(path, text.encode("utf-8"))

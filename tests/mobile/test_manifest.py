@@ -90,3 +90,46 @@ def test_manifest_with_program_round_trips_through_json(tmp_path):
                                   values["u_params"])
     assert document["lut_path"]["lut_texture"]["size"] == 17
     assert [p.name for p in path.parent.iterdir()] == ["manifest.json"]
+
+
+def _predictor_call(program, filter_names):
+    """A sidecar (export/sidecar.py format) and the outputs a predictor with filters
+    `filter_names` returns for `program`: filter_index [1, S], zero-padded parameters."""
+    sidecar = {"format": "exposure-predictor", "version": 1, "model_file": "predictor.tflite",
+               "filters": [{"index": i, "name": name, "op_params": num_op_params(name)}
+                           for i, name in enumerate(filter_names)]}
+    index = np.array([[filter_names.index(s.filter) for s in program.steps]], np.int32)
+    params = np.zeros((1, len(program.steps), 24), np.float32)
+    for s, step in enumerate(program.steps):
+        params[0, s, :num_op_params(step.filter)] = step.op_params()
+    return {"filter_index": index, "parameters": params, "probabilities": None}, sidecar
+
+
+def test_predictor_outputs_give_the_program_uniforms():
+    rng = np.random.default_rng(5)
+    program = random_program(rng, num_steps=5)
+    reordered = list(rng.permutation(FILTER_NAMES))
+    outputs, sidecar = _predictor_call(program, reordered)
+    got = manifest.uniforms_from_predictor(outputs, sidecar)
+    want = manifest.uniform_values(program)
+    assert got["u_num_steps"] == want["u_num_steps"] == 5
+    np.testing.assert_array_equal(got["u_filter"], want["u_filter"])
+    np.testing.assert_array_equal(got["u_params"], want["u_params"])
+    document = manifest.build_manifest(sidecar=sidecar)
+    assert document["predictor"]["shader_ids"] == [FILTER_NAMES.index(n) for n in reordered]
+    assert document["predictor"]["model_file"] == "predictor.tflite"
+
+
+def test_predictor_bad_sidecar_and_outputs():
+    program = random_program(np.random.default_rng(6), num_steps=3)
+    outputs, sidecar = _predictor_call(program, list(FILTER_NAMES))
+    with pytest.raises(ValueError, match="sidecar: expected format 'exposure-predictor'"):
+        manifest.uniforms_from_predictor(outputs, {"format": "other"})
+    with pytest.raises(ValueError, match="unknown filters \\['blur'\\]"):
+        manifest.uniforms_from_predictor(outputs, dict(sidecar, filters=[
+            {"index": 0, "name": "blur"}]))
+    with pytest.raises(ValueError, match="outside the sidecar's 9 filters"):
+        manifest.uniforms_from_predictor(dict(outputs, filter_index=outputs["filter_index"] + 9),
+                                         sidecar)
+    with pytest.raises(ValueError, match=r"expected filter_index \[1, S\]"):
+        manifest.uniforms_from_predictor(dict(outputs, filter_index=np.zeros(3, int)), sidecar)

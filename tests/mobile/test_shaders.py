@@ -6,7 +6,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from mobile import lut, shader_source
+from mobile import lut, manifest, shader_source
 from mobile.program import FILTER_NAMES, Program, Step
 from mobile.random_programs import random_program
 from mobile.render import render
@@ -144,4 +144,26 @@ def test_ill_conditioned_saturation_matches_in_highp(gl_renderer):  # noqa: F811
     program = Program((Step("black_and_white", {"amount": 0.99}),
                        Step("saturation", {"amount": 1.0})))
     got = gl_renderer.render_program(program, image).astype(int)
+    assert np.abs(got - _codes(render(program, image))).max() <= 1
+
+
+def test_predictor_outputs_render_like_the_program(gl_renderer):  # noqa: F811
+    # The app path: predictor outputs (export sidecar layout) -> uniforms -> one draw.
+    rng = np.random.default_rng(12)
+    program = random_program(rng, num_steps=5)
+    names = list(rng.permutation(FILTER_NAMES))
+    sidecar = {"format": "exposure-predictor", "version": 1,
+               "filters": [{"index": i, "name": n} for i, n in enumerate(names)]}
+    params = np.zeros((1, 5, 24), np.float32)
+    for s, step in enumerate(program.steps):
+        params[0, s, :step.op_params().size] = step.op_params()
+    outputs = {"filter_index": np.array([[names.index(s.filter) for s in program.steps]]),
+               "parameters": params}
+    image = _test_image(rng)
+    texture = gl_renderer.upload_image(image)
+    framebuffer = gl_renderer.draw_uniforms(
+        texture, manifest.uniforms_from_predictor(outputs, sidecar))
+    got = gl_renderer.read(framebuffer).astype(int)
+    framebuffer.release()
+    texture.release()
     assert np.abs(got - _codes(render(program, image))).max() <= 1
