@@ -12,7 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (after choosing the headless backend)
 
-from agan import modules as m  # noqa: E402
+from agan import module_plan as m  # noqa: E402
 from agan import search_space as ss  # noqa: E402
 from agan.atomic_write import atomic_path  # noqa: E402
 

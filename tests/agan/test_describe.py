@@ -4,11 +4,14 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
+from absl import flags
 from PIL import Image
 
 from agan import describe
-from agan import modules as m
+from agan import module_plan as m
 from agan import search_space as ss
+from agan.cli import describe as describe_cli
 
 FIGURE_2 = ["conv_1x1", (1, 0, 0, 0), "max_pool_3x3", (0, 0, 0, 0), "sep_conv_3x3", (0, 1, 0, 1),
             "avg_pool_7x7"]
@@ -46,25 +49,36 @@ def test_draw_architecture_writes_a_png_atomically(tmp_path):
     assert (image < 128).mean() > 0.005  # something is drawn
 
 
-def _run(*args):
-    return subprocess.run([sys.executable, "-m", "agan.cli.describe", *args],
-                          capture_output=True, text=True, timeout=120)
-
-
-def test_command_draws_a_builtin_and_names_bad_files(tmp_path):
+def test_command_draws_a_builtin(tmp_path):
     output = tmp_path / "figures" / "resnet.png"
-    done = _run("--architecture=resnet", f"--output={output}", "--dpi=40")
+    done = subprocess.run(
+        [sys.executable, "-m", "agan.cli.describe", "--architecture=resnet", f"--output={output}",
+         "--dpi=40"], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert Image.open(output).format == "PNG"
+
+
+def _main_error(*args):
+    """Runs agan_describe's main in-process; returns the message it exits with."""
+    try:
+        flags.FLAGS(["agan_describe", *args])
+        with pytest.raises(SystemExit) as exit_info:
+            describe_cli.main(["agan_describe"])
+    finally:
+        flags.FLAGS.unparse_flags()
+    return str(exit_info.value)
+
+
+def test_command_names_bad_architectures(tmp_path):
     broken = tmp_path / "broken.json"
     obj = ss.random_architecture(0).to_json()
     obj["discriminator_down"]["ops"][3] = "conv9x9"
     broken.write_text(json.dumps(obj))
-    failed = _run(f"--architecture={broken}", f"--output={tmp_path / 'x.png'}")
-    assert failed.returncode != 0
-    assert "broken.json: discriminator_down.ops[3]: unknown operation 'conv9x9'" in failed.stderr
-    assert not (tmp_path / "x.png").exists()
-    missing = _run("--architecture=nope", f"--output={tmp_path / 'x.png'}")
-    assert missing.returncode != 0
-    assert "no file 'nope' and no built-in architecture" in missing.stderr
-    assert "dcgan, resnet" in missing.stderr
+    message = _main_error(f"--architecture={broken}", f"--output={tmp_path / 'x.png'}")
+    assert "broken.json: discriminator_down.ops[3]: unknown operation 'conv9x9'" in message
+    message = _main_error("--architecture=nope", f"--output={tmp_path / 'x.png'}")
+    assert "no file 'nope' and no built-in architecture" in message
+    assert "dcgan, resnet" in message
+    message = _main_error("--architecture=dcgan", f"--output={tmp_path / 'x.jpg'}")
+    assert "--output must end in .png" in message
+    assert list(tmp_path.iterdir()) == [broken]

@@ -20,21 +20,6 @@ def _inputs(previous, size=8, batch=2, seed=0):
     return h_prev, h
 
 
-def test_figure_2_plan_matches_the_caption():
-    plan = m.plan_module(ss.Segment.from_sequence(FIGURE_2), m.NORMAL)
-    assert [(n.index, n.op, n.inputs) for n in plan.nodes] == [
-        (0, None, ()),
-        (1, "conv_1x1", ()),  # 1) conv 1x1 applied to prev
-        (2, "max_pool_3x3", (0,)),  # 2) (1, 0, 0, 0) selects the input
-        (3, "sep_conv_3x3", (0,)),  # 3) nothing selected: the input
-        (4, "avg_pool_7x7", (1, 3)),  # 4) sum of tensors 1 and 3
-    ]
-    assert plan.loose_ends == (2, 4)  # 5) concatenate tensors 2 and 4
-    assert set(plan.edges()) == {(m.PREV, 1), (0, 2), (0, 3), (1, 4), (3, 4), (2, "concat"),
-                                 (4, "concat")}
-    assert all(n.mode == m.NORMAL for n in plan.nodes) and not plan.resampled_loose_ends
-
-
 def test_figure_2_module_computes_the_caption_graph():
     keras.utils.set_random_seed(0)
     module = m.Module(ss.Segment.from_sequence(FIGURE_2), m.NORMAL, channels=CHANNELS,
