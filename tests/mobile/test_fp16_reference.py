@@ -1,9 +1,11 @@
 """Tests for mobile/fp16_reference.py: the float16 model of `mediump`, and what it finds.
 
-Findings held here (numbers in mobile/README.md): every filter alone but saturation stays within
-1 code of the float32 renderer in float16 arithmetic; saturation (rarely) and chained programs do
-not, and black & white followed by saturation is off by tens of codes on near-grey pixels (the
-hue ratio (v - c) / (v - min) is ill-conditioned). So the shaders declare highp, which GLSL ES 3.0 fragment shaders must support.
+Findings held here (numbers in mobile/README.md): each filter alone stays within 1 code of the
+float32 renderer in float16 arithmetic except on rare pixels (level with high close to low,
+saturation on near-grey pixels); chained programs miss by up to ~20 codes on rare pixels, and
+black & white followed by saturation by tens of codes on many near-grey pixels (the hue ratio
+(v - c) / (v - min) is ill-conditioned). So the shaders declare highp, which GLSL ES 3.0
+fragment shaders must support.
 """
 import numpy as np
 import pytest
@@ -47,17 +49,14 @@ def test_bad_image_shape():
         fp16_reference.render_fp16(Program(), np.zeros((4, 4)))
 
 
-def test_each_filter_alone_but_saturation_is_within_one_code_in_fp16():
+def test_each_filter_alone_is_within_one_code_in_fp16_but_on_rare_pixels():
     rng = np.random.default_rng(2)
     report = fp16_reference.single_filter_errors(rng, _image(rng), programs_per_filter=8,
                                                  raw_scale=2.0)
     assert set(report) == set(FILTER_NAMES)
     for name, stats in report.items():
         assert stats["mean"] < 0.1, (name, stats)
-        if name == "saturation":  # near-grey pixels: rare multi-code errors
-            assert stats["max"] > 1 and stats["over_1"] < 1e-3, stats
-        else:
-            assert stats["max"] <= 1, (name, stats)
+        assert stats["over_1"] < 1e-3, (name, stats)
 
 
 def test_black_and_white_then_saturation_breaks_in_fp16():

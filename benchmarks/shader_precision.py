@@ -1,0 +1,54 @@
+"""How far `mediump` (float16) rendering lands from the float32 renderer, in 8-bit output codes.
+
+Not a test. Uses `mobile.fp16_reference` (every intermediate rounded to float16) on a random
+linear RGB image: per filter alone (--programs random one-step programs each), random 5-step
+programs of the default filters, and the worst case found (black & white then saturation).
+Prints max error, mean error and the fraction of values off by more than 1 code.
+
+    .venv/bin/python benchmarks/shader_precision.py
+"""
+import numpy as np
+from absl import app, flags
+
+from mobile import fp16_reference
+from mobile.program import Program, Step
+from mobile.random_programs import random_program
+from mobile.render import render
+
+_SIZE = flags.DEFINE_integer("size", 128, "Image side in pixels.", lower_bound=1)
+_PROGRAMS = flags.DEFINE_integer("programs", 50, "Random programs per row.", lower_bound=1)
+_RAW_SCALE = flags.DEFINE_float("raw_scale", 1.0, "Std. dev. of the random raw outputs.")
+_SEED = flags.DEFINE_integer("seed", 0, "Random seed.")
+
+
+def _row(label, errors):
+    errors = np.concatenate([e.ravel() for e in errors])
+    print(f"| {label} | {errors.max()} | {errors.mean():.3f} | {np.mean(errors > 1):.2e} |")
+
+
+def main(argv):
+    del argv
+    rng = np.random.default_rng(_SEED.value)
+    image = rng.uniform(0.0, 1.0, (_SIZE.value, _SIZE.value, 3)).astype(np.float32)
+    print("| programs | max codes | mean codes | fraction > 1 code |\n|---|---|---|---|")
+    report = fp16_reference.single_filter_errors(rng, image, _PROGRAMS.value, _RAW_SCALE.value)
+    for name, stats in report.items():
+        print(f"| {name} alone | {stats['max']} | {stats['mean']:.3f} | {stats['over_1']:.2e} |")
+
+    def errors_of(programs):
+        return [fp16_reference.code_error(render(p, image), fp16_reference.render_fp16(p, image))
+                for p in programs]
+
+    _row("random 5-step programs", errors_of(
+        random_program(rng, 5, raw_scale=_RAW_SCALE.value) for _ in range(_PROGRAMS.value)))
+    for amount in (0.9, 0.99):
+        _row(f"black & white {amount} then saturation 1", errors_of([Program((
+            Step("black_and_white", {"amount": amount}), Step("saturation", {"amount": 1.0})))]))
+
+
+def run():
+    app.run(main)
+
+
+if __name__ == "__main__":
+    run()
