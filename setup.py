@@ -11,6 +11,7 @@ CONSOLE_SCRIPTS = [
     "exposure_train = exposure.cli.train:run",
     "exposure_retouch = exposure.cli.retouch:run",
     "exposure_eval = exposure.cli.eval:run",
+    "mobile_bundle = mobile.cli.bundle:run",
     "exposure_benchmark = exposure.cli.benchmark:run",
 ]
 
@@ -24,7 +25,7 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
-    packages=["agan", "agan.cli", "exposure", "exposure.cli", "export", "mobile"],
+    packages=["agan", "agan.cli", "exposure", "exposure.cli", "export", "mobile", "mobile.cli"],
     package_data={"mobile": ["shaders/*"], "agan": ["architectures/*.json"]},
     install_requires=[
         "tensorflow>=2.18,<2.22",  # tested: 2.21.0 (Keras 3.15)

@@ -1,0 +1,1 @@
+"""Commands of the mobile package (absl main per file)."""
