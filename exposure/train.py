@@ -236,8 +236,7 @@ def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after
     checkpoint = learner.checkpoint()
     manager = tf.train.CheckpointManager(
         checkpoint, str(output_dir / agent_lib.CHECKPOINT_SUBDIR),
-        max_to_keep=config.keep_checkpoints, step_counter=learner.step,
-        checkpoint_interval=config.checkpoint_every)
+        max_to_keep=config.keep_checkpoints, step_counter=learner.step)
     if manager.latest_checkpoint:
         checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
     start = int(learner.step.numpy())
@@ -279,9 +278,10 @@ def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after
             _log_images(writer, done, learner, preview)
         bar.set_postfix(critic=f"{metrics['critic/wasserstein']:.3f}",
                         reward=f"{metrics['reward/total']:.3f}")
-        manager.save(checkpoint_number=done, check_interval=True)
-    if end > start or manager.latest_checkpoint is None:
-        manager.save(checkpoint_number=end, check_interval=False)
+        if done % config.checkpoint_every == 0:
+            manager.save(checkpoint_number=done)
+    if end % config.checkpoint_every and (end > start or manager.latest_checkpoint is None):
+        manager.save(checkpoint_number=end)
     seconds = time.perf_counter() - began
     writer.flush()
     summary = {

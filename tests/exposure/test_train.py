@@ -138,13 +138,15 @@ def _command(*args):
     return result.returncode, result.stdout + result.stderr
 
 
-def test_command_names_bad_flags_and_missing_folders(tmp_path):
-    folders = [f"--raw_dir={tmp_path / 'raw'}", f"--target_dir={tmp_path / 'target'}",
-               f"--output_dir={tmp_path / 'model'}"]
-    status, text = _command("--batch_size=0", *folders)
+def test_command_names_a_bad_flag(tmp_path):
+    status, text = _command("--batch_size=0", f"--raw_dir={tmp_path / 'raw'}",
+                            f"--target_dir={tmp_path / 'target'}",
+                            f"--output_dir={tmp_path / 'model'}")
     assert status == 2 and "--batch_size: expected an integer >= 1, got 0" in text
-    status, text = _command("--filters=exposure,sharpen", *folders)
-    assert status == 2 and "--filters: expected >= 2 distinct names" in text
-    status, text = _command(*folders)
-    assert status == 2 and f"{tmp_path / 'raw'}: no such folder" in text
+
+
+def test_a_missing_folder_is_named_and_nothing_is_written(photos, tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope: no such folder"):
+        train_lib.train(TrainConfig(**TINY), tmp_path / "model", tmp_path / "nope",
+                        photos / "target", progress=False)
     assert not (tmp_path / "model").exists()  # nothing written before the data is read
