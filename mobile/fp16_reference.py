@@ -5,7 +5,10 @@ arithmetic result rounded. Running the renderer's own pixel formulas (`mobile.re
 on float16 arrays rounds every elementary result the same way (numpy computes each float16 ufunc
 in float32 and rounds the result), so comparing this against the float32 renderer shows which
 filters would break under `mediump` before they reach a phone. It cannot model a GPU's own
-transcendental approximations (exp2, pow, cos), which are at most as accurate. numpy only.
+transcendental approximations (exp2, pow, cos), which are at most as accurate.
+
+`near_grey_saturation_input` marks the pixels where any two implementations, float32 ones too,
+may disagree by more than rounding (saturation's grey-axis discontinuity). numpy only.
 """
 import numpy as np
 
@@ -24,6 +27,28 @@ def render_fp16(program, image):
         if x.dtype != np.float16:
             raise AssertionError(f"{step.filter}: float16 arithmetic left float16 ({x.dtype})")
     return x.astype(np.float32)
+
+
+NEAR_GREY = 1e-5  # max - min of a saturation input below which its hue is ill-conditioned
+
+
+def near_grey_saturation_input(program, image, tolerance=NEAR_GREY):
+    """Pixels where some saturation step's input (float32 renderer) is within `tolerance` of grey.
+
+    Saturation is discontinuous on the grey axis (a grey pixel is left alone, any trace of colour
+    gets the full boost), so an ulp of difference between two float32 implementations upstream
+    (a colour curve's value at 1 is 0.99999994 or 1 depending on summation order) moves such
+    pixels by up to tens of codes, in either direction. Comparisons of implementations report
+    these pixels apart. Returns bool [...] (the image's shape without the channel axis).
+    """
+    flagged = np.zeros(np.shape(image)[:-1], dtype=bool)
+    x = np.asarray(image, dtype=np.float32)
+    for step in program.steps:
+        if step.filter == "saturation":
+            clipped = np.clip(x, 0.0, 1.0)
+            flagged |= clipped.max(axis=-1) - clipped.min(axis=-1) <= tolerance
+        x = OPERATIONS[step.filter](x, step.op_params(), np)
+    return flagged
 
 
 def code_error(reference, other):

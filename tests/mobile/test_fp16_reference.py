@@ -80,3 +80,15 @@ def test_chained_programs_miss_one_code_in_fp16_so_shaders_use_highp():
     for name in (shader_source.PROGRAM_SHADER, shader_source.LUT_SHADER):
         assert "precision highp float;" in shader_source.load(name)
         assert "precision mediump" not in shader_source.load(name)
+
+
+def test_near_grey_saturation_input_marks_pixels_at_the_saturation_step():
+    image = np.array([[[0.5, 0.5, 0.5], [0.5, 0.5, 0.500001], [0.2, 0.5, 0.9], [1.2, 1.5, 1.0]]],
+                     np.float32)
+    saturation = Step("saturation", {"amount": 1.0})
+    assert fp16_reference.near_grey_saturation_input(
+        Program((saturation,)), image).tolist() == [[True, True, False, True]]
+    grey_first = Program((Step("black_and_white", {"amount": 1.0}), saturation))
+    assert fp16_reference.near_grey_saturation_input(grey_first, image).all()
+    assert not fp16_reference.near_grey_saturation_input(
+        Program((Step("black_and_white", {"amount": 1.0}),)), image).any()

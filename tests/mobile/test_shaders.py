@@ -6,7 +6,7 @@ import subprocess
 import numpy as np
 import pytest
 
-from mobile import lut, manifest, shader_source
+from mobile import fp16_reference, lut, manifest, shader_source
 from mobile.program import FILTER_NAMES, Program, Step
 from mobile.random_programs import random_program
 from mobile.render import render
@@ -64,13 +64,18 @@ def test_desktop_form_is_valid_glsl_330(name, tmp_path):
 
 def test_random_programs_match_numpy_renderer_within_one_code(gl_renderer):  # noqa: F811
     rng = np.random.default_rng(11)
-    for _ in range(25):
+    off, pixels = 0, 0
+    for _ in range(100):
         program = random_program(rng, num_steps=int(rng.integers(1, 9)),
                                  filters=FILTER_NAMES, raw_scale=float(rng.choice([1.0, 2.0])))
         image = _test_image(rng)
-        got = gl_renderer.render_program(program, image).astype(int)
-        want = _codes(render(program, image))
-        assert np.abs(got - want).max() <= 1, str(program)
+        off_by_more = np.abs(gl_renderer.render_program(program, image).astype(int)
+                             - _codes(render(program, image))).max(-1) > 1
+        # Every pixel is within 1 code but those on saturation's grey-axis discontinuity.
+        near_grey = fp16_reference.near_grey_saturation_input(program, image)
+        assert not (off_by_more & ~near_grey).any(), program
+        off, pixels = off + int(off_by_more.sum()), pixels + off_by_more.size
+    assert off <= 1e-3 * pixels
 
 
 @pytest.mark.parametrize("name", FILTER_NAMES)
