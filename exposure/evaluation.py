@@ -158,7 +158,8 @@ def _folder_statistics(paths, seed, contrast, failures, desc, progress, on_image
     return np.concatenate(stats) if stats else np.zeros((0, len(metrics.STATISTICS)))
 
 
-def evaluate_folders(outputs, targets, references=None, *, seed=0, contrast="std", progress=True):
+def evaluate_folders(outputs, targets, references=None, *, seed=0, contrast=metrics.DEFAULT_CONTRAST,
+                    progress=True):
     """Evaluates a folder of outputs (see the module docstring).
 
     Args:
@@ -168,7 +169,7 @@ def evaluate_folders(outputs, targets, references=None, *, seed=0, contrast="std
       references: optional folder of paired references: the reference of `outputs/a/b.jpg` is
         `references/a/b.<any image extension>`.
       seed: seed of the histogram-intersection crops.
-      contrast: "std" or "variance" (see exposure.metrics.patch_statistics).
+      contrast: "variance" or "std" (see exposure.metrics.patch_statistics).
       progress: show tqdm progress bars.
 
     Returns:

@@ -7,8 +7,8 @@ Intersection Details"; sampling as the authors' code, REFERENCE.md): every image
 each). Per patch three statistics are measured on the sRGB-encoded values, as the authors did:
 
 - luminance: mean of `0.27 R + 0.67 G + 0.06 B`,
-- contrast: 2 x the standard deviation of that luminance (`contrast="variance"` gives the
-  supplement's wording, 2 x the variance),
+- contrast: 2 x the variance of that luminance, the paper's definition (supplement) and the
+  default; `contrast="std"` gives the authors' code, 2 x the standard deviation (REFERENCE.md),
 - saturation: mean HLS saturation.
 
 Each statistic is histogrammed into 32 equal bins over [0, 1] (values outside are clipped into the
@@ -23,7 +23,8 @@ from mobile.program import LUMINANCE_WEIGHTS
 from mobile.srgb import srgb_to_linear
 
 STATISTICS = ("luminance", "contrast", "saturation")
-CONTRAST_MEASURES = ("std", "variance")
+CONTRAST_MEASURES = ("variance", "std")
+DEFAULT_CONTRAST = "variance"  # Exposure paper, supplement: "twice the variance of pixel luminance"
 CROPS_PER_PATCH = 4  # Exposure code (REFERENCE.md): 4 random 64x64 crops of each 80x80 patch
 PATCHES_PER_IMAGE = CROPS_PER_IMAGE * CROPS_PER_PATCH  # 16 (Exposure paper, supplement)
 HISTOGRAM_BINS = 32  # Exposure paper, supplement: 32 equal bins within [0, 1]
@@ -32,14 +33,14 @@ D65_WHITE = SRGB_TO_XYZ.sum(axis=1)
 _LAB_EPSILON = (6.0 / 29.0) ** 3  # CIE 15: below this, CIELAB's cube root becomes linear
 
 
-def patch_statistics(srgb, rng, *, contrast="std"):
+def patch_statistics(srgb, rng, *, contrast=DEFAULT_CONTRAST):
     """The 16 evaluation patches of one image and their statistics.
 
     Args:
       srgb: float [H, W, 3], sRGB-encoded values in [0, 1], H and W >= 64.
       rng: numpy Generator choosing the crop positions.
-      contrast: "std" (2 x luminance standard deviation, the authors' code) or "variance"
-        (2 x luminance variance, the paper supplement's wording).
+      contrast: "variance" (2 x luminance variance, the paper; default) or "std" (2 x luminance
+        standard deviation, the authors' code).
 
     Returns:
       float64 [PATCHES_PER_IMAGE = 16, 3]: per patch (luminance, contrast, saturation), each normally in [0, 1].
@@ -83,7 +84,7 @@ def image_rng(seed, index):
     return np.random.default_rng([seed, index])
 
 
-def collection_statistics(images, *, seed=0, contrast="std"):
+def collection_statistics(images, *, seed=0, contrast=DEFAULT_CONTRAST):
     """Patch statistics of a collection: float64 [16 * N, 3] for N images (see patch_statistics).
 
     The i-th image's crops are drawn from `image_rng(seed, i)`.
@@ -120,7 +121,7 @@ def intersections(stats_a, stats_b):
     return {name: float(score) for name, score in zip(STATISTICS, scores, strict=True)}
 
 
-def histogram_intersection(images_a, images_b, seed=0, *, contrast="std"):
+def histogram_intersection(images_a, images_b, seed=0, *, contrast=DEFAULT_CONTRAST):
     """The Exposure paper's histogram intersection of two image collections (unpaired).
 
     Args:

@@ -25,9 +25,9 @@ _CROP_SEED = flags.DEFINE_integer(
     "crop_seed", 0, "Seed of the random crops of the histogram intersection (the same seed and "
     "images give the same scores).")
 _CONTRAST = flags.DEFINE_enum(
-    "contrast", "std", metrics.CONTRAST_MEASURES,
-    "Contrast statistic: 'std' = 2 x luminance standard deviation (the authors' code), "
-    "'variance' = 2 x luminance variance (the paper supplement's wording).")
+    "contrast", metrics.DEFAULT_CONTRAST, metrics.CONTRAST_MEASURES,
+    "Contrast statistic: 'variance' = 2 x luminance variance (the paper's supplement; default), "
+    "'std' = 2 x luminance standard deviation (the authors' code).")
 flags.register_validator("json", lambda path: path is None or path.lower().endswith(".json"),
                          message="--json must name a file ending in .json")
 flags.register_validator("plot", lambda path: path is None or path.lower().endswith(".png"),

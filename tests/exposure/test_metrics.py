@@ -120,16 +120,17 @@ def test_patch_statistics_of_flat_and_split_images_computed_by_hand():
 
     # Left half black, right half white, on a square image: every patch of the 80x80 square is a
     # 64-px window of 40 black and 40 white columns; its luminance std is sqrt(p (1 - p)) for its
-    # white fraction p, and the patch statistics must agree with that by hand.
+    # white fraction p, and the patch statistics must agree with that by hand (the default is the
+    # paper's 2 x variance, "std" the authors' code's 2 x standard deviation).
     image = np.zeros((80, 80, 3), np.float32)
     image[:, 40:] = 1.0
     stats = metrics.patch_statistics(image, np.random.default_rng(3))
     p = stats[:, 0]
     assert ((p >= 24 / 64 - 1e-6) & (p <= 40 / 64 + 1e-6)).all()
-    np.testing.assert_allclose(stats[:, 1], 2 * np.sqrt(p * (1 - p)), atol=1e-5)
+    np.testing.assert_allclose(stats[:, 1], 2 * p * (1 - p), atol=1e-5)
     np.testing.assert_allclose(stats[:, 2], 0.0)
-    variance = metrics.patch_statistics(image, np.random.default_rng(3), contrast="variance")
-    np.testing.assert_allclose(variance[:, 1], 2 * p * (1 - p), atol=1e-5)
+    std = metrics.patch_statistics(image, np.random.default_rng(3), contrast="std")
+    np.testing.assert_allclose(std[:, 1], 2 * np.sqrt(p * (1 - p)), atol=1e-5)
 
 
 def test_histograms_bin_edges_and_normalization():
