@@ -81,6 +81,12 @@ _FROM_RAW = {
 }
 
 
+# Texture filter the app must set: the ES 3.0 defaults (mipmapped min filter; LINEAR on 32-bit
+# floats without OES_texture_float_linear) leave a texture incomplete, and texelFetch then reads 0.
+_FILTER_NOTE = ("NEAREST for GL_TEXTURE_MIN_FILTER and GL_TEXTURE_MAG_FILTER: the defaults "
+                "leave the texture incomplete in ES 3.0 and texelFetch then returns 0")
+
+
 def filter_ids():
     """Returns {filter name: id}, the value of `u_filter[s]` (index into FILTER_NAMES)."""
     return {name: i for i, name in enumerate(program_lib.FILTER_NAMES)}
@@ -207,7 +213,8 @@ def build_manifest(program=None, lut_size=lut_lib.DEFAULT_SIZE, sidecar=None):
                      "and undo its transfer curve before upload)",
             "output": "display values, sRGB-encoded, clamped to [0, 1]; render into RGBA8",
             "input_texture": {"target": "TEXTURE_2D", "formats": ["RGBA32F", "RGB32F", "RGBA16F"],
-                              "sampling": "texelFetch at gl_FragCoord (1:1, no filtering)"},
+                              "sampling": "texelFetch at gl_FragCoord (1:1, no filtering)",
+                              "min_mag_filter": _FILTER_NOTE},
         },
         "shaders": {"vertex": shader_source.VERTEX_SHADER,
                     "glsl": shader_source.ES_VERSION_LINE,
@@ -239,6 +246,7 @@ def build_manifest(program=None, lut_size=lut_lib.DEFAULT_SIZE, sidecar=None):
                 "data": "mobile.lut.bake(program, size): float32 [b][g][r][rgb], C order "
                         "(the .cube order of mobile.cube)",
                 "sampling": "texelFetch, tetrahedral interpolation in the shader",
+                "min_mag_filter": _FILTER_NOTE,
             },
         },
         "filters": _filters_section(),

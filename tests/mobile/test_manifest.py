@@ -74,6 +74,8 @@ def test_manifest_document_names_shaders_and_every_filter():
         assert entry["op_params"] == num_op_params(name) == len(entry["slots"])
     assert document["filters"]["color_curve"]["slots"][13]["uniform"] == "u_params[6*s + 3].y"
     assert "sRGB" in document["color"]["output"] and "linear" in document["color"]["input"]
+    for texture in (document["color"]["input_texture"], document["lut_path"]["lut_texture"]):
+        assert texture["min_mag_filter"].startswith("NEAREST")
     assert "program" not in document
 
 
