@@ -4,6 +4,7 @@ import pathlib
 from absl import app, flags
 
 from agan import describe, search_space
+from agan.cli import check_usage
 
 _ARCHITECTURE = flags.DEFINE_string(
     "architecture", None,
@@ -12,12 +13,10 @@ _ARCHITECTURE = flags.DEFINE_string(
 _OUTPUT = flags.DEFINE_string(
     "output", None, "PNG file to write (written atomically; its folder is created if needed).")
 _DPI = flags.DEFINE_integer("dpi", 120, "Resolution of the PNG in dots per inch.", lower_bound=30)
-flags.mark_flags_as_required(["architecture", "output"])
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    check_usage(argv, _ARCHITECTURE, _OUTPUT)
     path = pathlib.Path(_ARCHITECTURE.value)
     builtin = search_space.builtin_architectures()
     if not path.exists():

@@ -2,6 +2,7 @@
 from absl import app, flags
 
 from agan import data, materialize
+from agan.cli import check_usage
 
 _DATASET = flags.DEFINE_enum(
     "dataset", "builtin", list(data.DATASETS),
@@ -25,12 +26,10 @@ _IMAGE_SIZE = flags.DEFINE_integer(
     lower_bound=1)
 _OUTPUT_DIR = flags.DEFINE_string(
     "output_dir", None, "Folder to write <dataset>.npz and samples.png into (created if needed).")
-flags.mark_flag_as_required("output_dir")
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    check_usage(argv, _OUTPUT_DIR)
     try:
         made = materialize.materialize(
             _DATASET.value, _OUTPUT_DIR.value, data_dir=_DATA_DIR.value, split=_SPLIT.value,

@@ -2,6 +2,7 @@
 from absl import app, flags
 
 from exposure import builtin_data
+from exposure.cli import check_usage
 
 _OUTPUT_DIR = flags.DEFINE_string(
     "output_dir", None,
@@ -9,7 +10,6 @@ _OUTPUT_DIR = flags.DEFINE_string(
     "style) and manifest.json into; created if needed, files of a previous run are rewritten.")
 _SEED = flags.DEFINE_integer(
     "seed", 0, "Seed of the per-image camera, exposure, illuminant and noise draws of the inputs.")
-flags.mark_flag_as_required("output_dir")
 
 
 def _describe(summary):
@@ -23,8 +23,7 @@ def _describe(summary):
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    check_usage(argv, _OUTPUT_DIR)
     try:
         summary = builtin_data.materialize(_OUTPUT_DIR.value, seed=_SEED.value)
     except (FileNotFoundError, NotADirectoryError, ValueError) as error:
