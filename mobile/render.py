@@ -28,6 +28,9 @@ from mobile import program as program_lib
 _LN2 = math.log(2.0)
 GAMMA_FLOOR = 0.001  # gamma input clamp (Exposure REFERENCE, authors' code)
 SATURATION_GAIN = 0.8  # s' = s + (1 - s) (0.5 - |0.5 - v|) 0.8 (Exposure supplement)
+# Saturation: max - min at or below this counts as grey (no hue). Below one 16-bit step (1.5e-5),
+# above float32 rounding of values near 1 (6e-8).
+GREY_TOLERANCE = 1e-5
 CONTRAST_EPSILON = 1e-6  # img / (L + 1e-6) in the contrast filter (Exposure REFERENCE)
 LEVEL_EPSILON = 1e-6  # (img - low) / (high - low + 1e-6) in the level filter (authors' code)
 _CHUNK_PIXELS = 1 << 20  # pixels per block in `render`: bounds temporaries at a few 10 MB
@@ -62,12 +65,14 @@ def white_balance(img, p, xp=np):
 def saturation(img, p, xp=np):
     """Raises HSV saturation to s + (1 - s)(0.5 - |0.5 - v|) 0.8 at fixed hue and value, blended by
     p = [amount]. Written without an explicit hue: at fixed h and v each channel is
-    v - (v - c) s' / s, i.e. c - w m (v - c) / (v - m) with w = 0.8 (0.5 - |0.5 - v|), m = min."""
+    v - (v - c) s' / s, i.e. c - w m (v - c) / (v - m) with w = 0.8 (0.5 - |0.5 - v|), m = min.
+    Pixels with v - m <= GREY_TOLERANCE have no hue and stay unchanged, so float rounding (a
+    clipped highlight at (1, 0.99999994, 1)) does not decide whether a grey pixel is tinted."""
     img = xp.clip(img, 0.0, 1.0)
     v = xp.max(img, axis=-1, keepdims=True)
     m = xp.min(img, axis=-1, keepdims=True)
     delta = v - m
-    has_hue = delta > 0.0
+    has_hue = delta > GREY_TOLERANCE
     # Both branches of the where stay finite, so the gradient of the grey branch is 0, not NaN.
     ratio = xp.where(has_hue, (v - img) / xp.where(has_hue, delta, 1.0), 0.0)
     w = (0.5 - xp.abs(0.5 - v)) * SATURATION_GAIN

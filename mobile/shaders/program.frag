@@ -29,6 +29,7 @@ precision highp sampler2D;
 
 const float GAMMA_FLOOR = 0.001;      // gamma input clamp (Exposure REFERENCE, authors' code)
 const float SATURATION_GAIN = 0.8;    // Exposure supplement, saturation filter
+const float GREY_TOLERANCE = 1e-5;    // saturation: max - min at or below this is grey (render.py)
 const float CONTRAST_EPSILON = 1e-6;  // Exposure REFERENCE, contrast filter
 const float LEVEL_EPSILON = 1e-6;     // authors' code, level filter
 const float PI = 3.14159265358979;
@@ -54,7 +55,7 @@ vec3 saturation(vec3 c, float amount) {
     float v = max(max(c.r, c.g), c.b);
     float m = min(min(c.r, c.g), c.b);
     float delta = v - m;
-    vec3 ratio = delta > 0.0 ? (v - c) / delta : vec3(0.0);
+    vec3 ratio = delta > GREY_TOLERANCE ? (v - c) / delta : vec3(0.0);
     float w = (0.5 - abs(0.5 - v)) * SATURATION_GAIN;
     return mix(c, c - w * m * ratio, amount);
 }
