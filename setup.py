@@ -11,6 +11,7 @@ CONSOLE_SCRIPTS = [
     "exposure_train = exposure.cli.train:run",
     "exposure_retouch = exposure.cli.retouch:run",
     "exposure_eval = exposure.cli.eval:run",
+    "exposure_export = export.cli.export:run",
     "mobile_bundle = mobile.cli.bundle:run",
     "exposure_benchmark = exposure.cli.benchmark:run",
 ]
@@ -25,7 +26,8 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
-    packages=["agan", "agan.cli", "exposure", "exposure.cli", "export", "mobile", "mobile.cli"],
+    packages=["agan", "agan.cli", "exposure", "exposure.cli", "export", "export.cli", "mobile",
+              "mobile.cli"],
     package_data={"mobile": ["shaders/*"], "agan": ["architectures/*.json"]},
     install_requires=[
         "tensorflow>=2.18,<2.22",  # tested: 2.21.0 (Keras 3.15)
@@ -41,6 +43,12 @@ setup(
         "moderngl>=5.8,<6",  # tested: 5.13.0; headless GL (EGL) for the mobile shaders
         "matplotlib>=3.8",  # ships grace_hopper.jpg (built-in Exposure targets); plots
         "tensorboard>=2.18,<2.22",  # tf.summary scalars and images (AGAN training)
+        # Export (exposure_export and its tests): tested ai-edge-litert 2.3.0, tf2onnx 1.17.0,
+        # onnx 1.23.2, onnxruntime 1.31.1 beside TF 2.21 / protobuf 7 / numpy 2.4, no conflicts.
+        "ai-edge-litert>=2.0",  # runs the exported .tflite (tf.lite.Interpreter is deprecated)
+        "tf2onnx>=1.16",
+        "onnx>=1.16",
+        "onnxruntime>=1.18",
     ],
     extras_require={
         "and-cuda": ["tensorflow[and-cuda]>=2.18,<2.22"],

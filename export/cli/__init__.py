@@ -1,0 +1,1 @@
+"""Commands of the export package (absl `main(argv)` + `run()`)."""

@@ -1,0 +1,97 @@
+"""exposure_export: packages a trained Exposure model for deployment.
+
+    exposure_export --model_dir=models/demo --format=tflite --output=out/predictor.tflite
+    exposure_export --model_dir=models/demo --format=tflite --quantize=int8 \
+        --output=out/predictor_int8.tflite
+    exposure_export --model_dir=models/demo --format=saved_model --output=serving/exposure
+    exposure_export --model_dir=models/demo --format=onnx --output=out/predictor.onnx
+
+tflite and onnx write the 64x64 parameter predictor and its JSON sidecar (same stem, .json);
+saved_model writes `OUTPUT/<version>/` for TF Serving. Exit status: 0 on success, 2 for bad flags,
+a bad model directory or unreadable calibration photos (one line on stderr naming it).
+"""
+import sys
+
+from absl import app, flags
+
+from export import onnx as onnx_lib
+from export import saved_model as saved_model_lib
+from export import tflite as tflite_lib
+from exposure import image_io
+
+FORMATS = ("tflite", "saved_model", "onnx")
+SUFFIXES = {"tflite": ".tflite", "onnx": ".onnx"}
+
+_MODEL_DIR = flags.DEFINE_string(
+    "model_dir", None, "Model directory written by exposure_train (config.json, checkpoints/).")
+_FORMAT = flags.DEFINE_enum(
+    "format", None, list(FORMATS),
+    "tflite: the 64x64 predictor for apps (ai_edge_litert); saved_model: photos in, program and "
+    "retouched photo out, for TF Serving; onnx: the 64x64 predictor for ONNX Runtime.")
+_OUTPUT = flags.DEFINE_string(
+    "output", None, "tflite/onnx: the model file (.tflite / .onnx; the sidecar .json goes "
+                    "beside it). saved_model: the model base folder; the export goes to "
+                    "OUTPUT/<version>/.")
+_QUANTIZE = flags.DEFINE_enum(
+    "quantize", "fp32", list(tflite_lib.QUANTIZATIONS),
+    "tflite only. fp32: none; fp16: float16 weights; int8: integer quantization with float "
+    "fallback, calibrated on real photos (see --calibration_images).")
+_CALIBRATION = flags.DEFINE_string(
+    "calibration_images", None,
+    "With --quantize=int8: a folder of photos (RAW, TIFF, PNG, JPEG) whose thumbnails calibrate "
+    "the quantization; default: the built-in real photos.")
+_VERSION = flags.DEFINE_integer(
+    "version", None, "saved_model only: the version folder (a positive integer); default: one "
+                     "more than the largest existing version, 1 for a new folder.", lower_bound=1)
+
+
+def _check_flags():
+    """Returns an error message for inconsistent flags, or None."""
+    for flag, name in ((_MODEL_DIR, "model_dir"), (_FORMAT, "format"), (_OUTPUT, "output")):
+        if not flag.value:
+            return f"--{name} is required"
+    fmt = _FORMAT.value
+    if fmt != "tflite" and _QUANTIZE.value != "fp32":
+        return f"--quantize={_QUANTIZE.value} applies to --format=tflite only, not {fmt}"
+    if _CALIBRATION.value and _QUANTIZE.value != "int8":
+        return "--calibration_images applies to --quantize=int8 only"
+    if _VERSION.value is not None and fmt != "saved_model":
+        return f"--version applies to --format=saved_model only, not {fmt}"
+    if fmt in SUFFIXES and not _OUTPUT.value.endswith(SUFFIXES[fmt]):
+        return f"--output={_OUTPUT.value}: a {fmt} model file must end in {SUFFIXES[fmt]}"
+    return None
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}", exitcode=2)
+    problem = _check_flags()
+    if problem:
+        raise app.UsageError(problem, exitcode=2)
+    fmt = _FORMAT.value
+    try:
+        representative = None
+        if _CALIBRATION.value:
+            photos, _ = image_io.list_images(_CALIBRATION.value)
+            representative = tflite_lib.representative_thumbnails(photos)
+        if fmt == "tflite":
+            written = tflite_lib.export(_MODEL_DIR.value, _OUTPUT.value, _QUANTIZE.value,
+                                        representative)
+        elif fmt == "onnx":
+            written = onnx_lib.export(_MODEL_DIR.value, _OUTPUT.value)
+        else:
+            written = (saved_model_lib.export(_MODEL_DIR.value, _OUTPUT.value, _VERSION.value),)
+    except (OSError, ValueError) as error:
+        print(f"exposure_export: {error}", file=sys.stderr)
+        return 2
+    for path in written:
+        print(f"exposure_export: wrote {path}")
+    return 0
+
+
+def run():
+    app.run(main)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,60 @@
+"""Tests for export/cli/export.py (exposure_export), run as a command."""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from export import tflite
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+
+
+def _run(*args):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "export.cli.export", *args],
+                          capture_output=True, text=True, env=env, timeout=600)
+
+
+@pytest.mark.parametrize("args, message", [
+    ([], "--model_dir is required"),
+    (["--model_dir=m", "--format=onnx", "--output=p.onnx", "--quantize=int8"],
+     "--quantize=int8 applies to --format=tflite only"),
+    (["--model_dir=m", "--format=tflite", "--output=p.onnx"], "must end in .tflite"),
+    (["--model_dir=m", "--format=tflite", "--output=p.tflite", "--version=2"],
+     "--version applies to --format=saved_model only"),
+    (["--model_dir=m", "--format=keras", "--output=p"], "--format"),
+])
+def test_bad_flags_exit_2_with_a_message(args, message):
+    result = _run(*args)
+    assert result.returncode != 0 and message in result.stderr, result.stderr[-2000:]
+
+
+def test_missing_model_dir_is_named(tmp_path):
+    result = _run(f"--model_dir={tmp_path / 'nope'}", "--format=onnx",
+                  f"--output={tmp_path / 'p.onnx'}")
+    assert result.returncode == 2
+    assert "exposure_export:" in result.stderr and "nope" in result.stderr
+    assert not (tmp_path / "p.onnx").exists()
+
+
+def test_help_describes_the_flags():
+    result = _run("--helpshort")
+    for flag in ("--model_dir", "--format", "--quantize", "--output", "--calibration_images"):
+        assert flag in result.stdout
+
+
+def test_exports_an_fp16_predictor_from_a_flagfile(small_model_dir, tmp_path):
+    output = tmp_path / "out" / "predictor_fp16.tflite"
+    flagfile = tmp_path / "export.flags"
+    flagfile.write_text(f"--model_dir={small_model_dir}\n--format=tflite\n--quantize=fp16\n"
+                        f"--output={output}\n")
+    result = _run(f"--flagfile={flagfile}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"wrote {output}" in result.stdout
+    doc = json.loads(output.with_suffix(".json").read_text())
+    assert doc["quantization"] == "fp16"
+    outputs = tflite.TFLitePredictor(output)(tflite.representative_thumbnails()[:1])
+    assert outputs["filter_index"].shape == (1, 2)
