@@ -216,8 +216,9 @@ def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after
       progress: show progress bars.
 
     Returns:
-      dict: start_iteration, final_iteration, iterations_run, seconds, iterations_per_second,
-      parameters (per network), skipped files, last metrics, checkpoint path.
+      dict: start_iteration, final_iteration, iterations_run, seconds and iterations_per_second
+      of the training loop (tracing and the boosted critic iterations included), parameters (per
+      network), skipped files, last metrics, checkpoint path.
     """
     output_dir = pathlib.Path(output_dir)
     resuming = (output_dir / train_config.CONFIG_FILE).exists()
@@ -247,7 +248,8 @@ def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after
     memory = ReplayMemory(_fill(raws, config.replay_size), len(config.filters), config.num_steps,
                           seed=_derived_seed(config.seed, start, 3))
     preview = tf.constant(_fill(raws, NUM_PREVIEW))
-    _warm_up(learner, memory, raws)
+    if end > start:
+        _warm_up(learner, memory, raws)
 
     writer = tf.summary.create_file_writer(str(output_dir / LOG_SUBDIR))
     metrics, usage_counts = {}, np.zeros(len(config.filters), np.int64)
