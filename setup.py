@@ -4,6 +4,7 @@ from setuptools import setup
 # One line per command: "name = package.cli.module:run". Every command an issue names is here.
 CONSOLE_SCRIPTS = [
     "agan_train = agan.cli.train:run",
+    "agan_search = agan.cli.search:run",
     "agan_describe = agan.cli.describe:run",
     "agan_make_data = agan.cli.make_data:run",
     "exposure_make_data = exposure.cli.make_data:run",
@@ -43,6 +44,7 @@ setup(
         "moderngl>=5.8,<6",  # tested: 5.13.0; headless GL (EGL) for the mobile shaders
         "matplotlib>=3.8",  # ships grace_hopper.jpg (built-in Exposure targets); plots
         "tensorboard>=2.18,<2.22",  # tf.summary scalars and images (AGAN training)
+        "keras-tuner>=1.4.7,<1.5",  # tested: 1.4.8; AGAN search Oracle/Tuner, distributed gRPC
         # Export (exposure_export and its tests): tested ai-edge-litert 2.3.0, tf2onnx 1.17.0,
         # onnx 1.23.2, onnxruntime 1.31.1 beside TF 2.21 / protobuf 7 / numpy 2.4, no conflicts.
         "ai-edge-litert>=2.0",  # runs the exported .tflite (tf.lite.Interpreter is deprecated)

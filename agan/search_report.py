@@ -1,0 +1,116 @@
+"""The outputs of an architecture search: top-k architecture files and the paper's figures.
+
+Written into the search's output folder:
+
+    top/rank_<r>_trial_<id>.json    the `top_k` architectures with the highest IS
+    figures/inception_score.png     average and best IS over the search (paper Figure 4)
+    figures/operations.png          each module's operation distribution over controller updates
+                                    (paper Figure 7)
+    figures/best_rank_<r>.png       module drawings of the best architectures (paper Figure 6)
+"""
+import pathlib
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402  (after choosing the headless backend)
+import numpy as np  # noqa: E402
+
+from agan import describe, search_space  # noqa: E402
+from agan.atomic_write import atomic_path  # noqa: E402
+
+NUM_DRAWN = 3
+
+
+def ranked(entries):
+    """Log entries sorted by Inception Score, best first (ties: earlier trial first)."""
+    return sorted(entries, key=lambda e: (-e["inception_score"], e["trial"]))
+
+
+def score_curves(entries, window):
+    """(trial numbers 1..N, moving average IS over `window` trials, best IS so far), in the
+    order the rewards were recorded."""
+    scores = np.array([e["inception_score"] for e in entries], np.float64)
+    n = np.arange(1, len(scores) + 1)
+    cumulative = np.concatenate([[0.0], np.cumsum(scores)])
+    start = np.maximum(n - window, 0)
+    average = (cumulative[n] - cumulative[start]) / (n - start)
+    return n, average, np.maximum.accumulate(scores)
+
+
+def _save(figure, path):
+    with atomic_path(path) as temporary:
+        figure.savefig(temporary, format="png", dpi=110)
+    plt.close(figure)
+
+
+def plot_inception_scores(entries, path, window=10):
+    """Figure 4: moving-average IS (`window` trials) and best IS so far vs architectures evaluated."""
+    n, average, best = score_curves(entries, window)
+    figure, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    axes[0].plot(n, average, color="#1f77b4")
+    axes[0].set_title(f"(a) Average Inception Score (last {window})")
+    axes[1].plot(n, best, color="#d62728")
+    axes[1].set_title("(b) Best Inception Score")
+    for ax in axes:
+        ax.set_xlabel("architectures evaluated")
+        ax.set_ylabel("Inception Score")
+        ax.grid(alpha=0.3)
+    figure.tight_layout()
+    _save(figure, path)
+
+
+def plot_operation_distributions(history, path):
+    """Figure 7: per module, the controller's operation probabilities (averaged over the module's
+    positions) after each update, as stacked areas."""
+    figure, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    updates = [h["update"] for h in history]
+    for ax, name in zip(axes, search_space.SEGMENT_NAMES, strict=True):
+        vocabulary = search_space.VOCABULARIES[name]
+        probs = np.array([h["operations"][name] for h in history]).T
+        colours = plt.get_cmap("tab20")(np.linspace(0, 1, len(vocabulary)))
+        if len(updates) > 1:
+            ax.stackplot(updates, probs, labels=vocabulary, colors=colours)
+            ax.set_xlabel("controller updates")
+            ax.legend(fontsize=5, loc="upper left", bbox_to_anchor=(1.0, 1.0), ncol=1)
+        else:
+            ax.bar(vocabulary, probs[:, 0], color=colours)
+            ax.tick_params(axis="x", rotation=90, labelsize=6)
+            ax.set_xlabel(f"operations (after {updates[0]} controller updates)")
+        ax.set_title(name.replace("_", " "))
+        ax.set_ylabel("probability")
+        ax.set_ylim(0, 1)
+    figure.tight_layout()
+    _save(figure, path)
+
+
+def write_report(entries, history, output_dir, *, top_k=5):
+    """Writes the top-k files and figures for log `entries` (dicts of `agan.search.LOG_FIELDS`)
+    and controller `history`; returns {"top": [paths], "figures": [paths]}. With no entries yet,
+    writes nothing."""
+    output_dir = pathlib.Path(output_dir)
+    written = {"top": [], "figures": []}
+    if not entries:
+        return written
+    best = ranked(entries)[:top_k]
+    for stale in (output_dir / "top").glob("rank_*.json"):
+        stale.unlink()
+    for rank, entry in enumerate(best, start=1):
+        obj = dict(entry["architecture"])
+        obj["description"] = (f"AGAN search rank {rank}: trial {entry['trial']}, IS "
+                              f"{entry['inception_score']:.3f}, reward {entry['reward']:.3f}")
+        path = output_dir / "top" / f"rank_{rank}_trial_{entry['trial']}.json"
+        search_space.Architecture.from_json(obj).save(path)
+        written["top"].append(path)
+        if rank <= NUM_DRAWN:
+            drawing = output_dir / "figures" / f"best_rank_{rank}.png"
+            describe.draw_architecture(search_space.Architecture.from_json(obj), drawing)
+            written["figures"].append(drawing)
+    scores = output_dir / "figures" / "inception_score.png"
+    plot_inception_scores(entries, scores)
+    written["figures"].append(scores)
+    if history:
+        operations = output_dir / "figures" / "operations.png"
+        plot_operation_distributions(history, operations)
+        written["figures"].append(operations)
+    return written
