@@ -68,7 +68,8 @@ def plot_operation_distributions(history, path):
     for ax, name in zip(axes, search_space.SEGMENT_NAMES, strict=True):
         vocabulary = search_space.VOCABULARIES[name]
         probs = np.array([h["operations"][name] for h in history]).T
-        colours = plt.get_cmap("tab20")(np.linspace(0, 1, len(vocabulary)))
+        palette = [*plt.get_cmap("tab20").colors, *plt.get_cmap("tab20b").colors]
+        colours = [palette[i % len(palette)] for i in range(len(vocabulary))]
         if len(updates) > 1:
             ax.stackplot(updates, probs, labels=vocabulary, colors=colours)
             ax.set_xlabel("controller updates")
