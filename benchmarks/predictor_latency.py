@@ -96,14 +96,14 @@ def main(argv):
         ms = _median_ms_per_image(run, thumbnails, _REPEATS.value)
         result = parity.compare(reference, [run(t[None]) for t in thumbnails],
                                 predictor.filter_names)
-        size = files[name].stat().st_size / 1e6 if name in files else float("nan")
+        size = f"{files[name].stat().st_size / 1e6:.2f}" if name in files else "-"
         rows.append((name, size, ms, result))
     base = rows[0][2]
     print(f"\n{len(thumbnails)} thumbnails, batch 1, median of {_REPEATS.value} passes")
     print(f"{'runtime':32s} {'size MB':>8s} {'ms/image':>9s} {'vs TF':>6s} {'steps same':>10s} "
           f"{'programs same':>13s} {'max param err':>13s}")
     for name, size, ms, result in rows:
-        print(f"{name:32s} {size:8.2f} {ms:9.2f} {ms / base:6.2f} {result.step_agreement:10.1%} "
+        print(f"{name:32s} {size:>8s} {ms:9.2f} {ms / base:6.2f} {result.step_agreement:10.1%} "
               f"{result.program_agreement:13.1%} {result.max_param_error:13.2e}")
     scratch.cleanup()
 

@@ -51,17 +51,21 @@ def representative_thumbnails(photos=None):
       photos: paths of photos (any format `exposure.image_io` reads); default: the built-in
         input photos (`exposure.builtin_data.INPUT_PHOTOS`, shipped by installed packages).
 
-    Each photo gives its full frame and four corner crops (`builtin_data.crop_boxes`), each at
-    -1, 0 and +1 EV, so calibration sees under- and over-exposed states as well.
+    Each photo gives its full frame and its four quadrants, each at -1, 0 and +1 EV, so
+    calibration sees under- and over-exposed states as well (15 thumbnails per photo). An
+    unreadable photo raises `exposure.image_io.ImageReadError` naming it.
     """
     if photos is None:
         photos = [photo.path() for photo in builtin_data.INPUT_PHOTOS]
     thumbs = []
     for path in photos:
         linear = image_io.read_linear(path)
-        for top, left, height, width in builtin_data.crop_boxes(*linear.shape[:2]):
-            crop = thumbnail(linear[top:top + height, left:left + width])
-            thumbs.extend(crop * np.float32(2.0 ** ev) for ev in EXPOSURE_OFFSETS_EV)
+        half_h, half_w = (linear.shape[0] + 1) // 2, (linear.shape[1] + 1) // 2
+        crops = [linear] + [linear[top:top + half_h, left:left + half_w]
+                            for top in (0, linear.shape[0] - half_h)
+                            for left in (0, linear.shape[1] - half_w)]
+        for crop in crops:
+            thumbs.extend(thumbnail(crop) * np.float32(2.0 ** ev) for ev in EXPOSURE_OFFSETS_EV)
     return np.stack(thumbs).astype(np.float32)
 
 

@@ -5,7 +5,9 @@ import pathlib
 import subprocess
 import sys
 
+import numpy as np
 import pytest
+from PIL import Image
 
 from export import tflite
 
@@ -58,3 +60,23 @@ def test_exports_an_fp16_predictor_from_a_flagfile(small_model_dir, tmp_path):
     assert doc["quantization"] == "fp16"
     outputs = tflite.TFLitePredictor(output)(tflite.representative_thumbnails()[:1])
     assert outputs["filter_index"].shape == (1, 2)
+
+
+def test_int8_calibrates_on_the_given_photos(small_model_dir, tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    rng = np.random.default_rng(0)
+    for k in range(2):
+        pixels = (rng.uniform(0, 1, (80, 120, 3)) * 255).astype(np.uint8)
+        Image.fromarray(pixels).save(photos / f"p{k}.png")
+    output = tmp_path / "predictor_int8.tflite"
+    result = _run(f"--model_dir={small_model_dir}", "--format=tflite", "--quantize=int8",
+                  f"--calibration_images={photos}", f"--output={output}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(output.with_suffix(".json").read_text())["quantization"] == "int8"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = _run(f"--model_dir={small_model_dir}", "--format=tflite", "--quantize=int8",
+                  f"--calibration_images={empty}", f"--output={tmp_path / 'x.tflite'}")
+    assert result.returncode == 2 and "empty" in result.stderr, result.stderr[-2000:]
+    assert not (tmp_path / "x.tflite").exists()

@@ -60,7 +60,7 @@ def _expected(agent, pixels):
     output of an sRGB photo."""
     linear = srgb_to_linear(pixels / np.float32(255.0))
     thumb = np.einsum("ih,hwc,jw->ijc", _area_matrix(linear.shape[0], 64), linear,
-                      _area_matrix(linear.shape[1], 64)).astype(np.float32)
+                      _area_matrix(linear.shape[1], 64), optimize=True).astype(np.float32)
     decisions = agent.decide(thumb[None])
     (program,) = agent.programs({k: v.numpy() for k, v in decisions.items()})
     return program, np.rint(np.clip(render(program, linear), 0, 1) * 255)
@@ -82,7 +82,7 @@ def test_versioned_layout_and_immutable_versions(served, model_dir):
 def test_served_thumbnail_is_the_exact_area_average(shape):
     image = np.random.default_rng(0).uniform(0, 1, shape + (3,)).astype(np.float32)
     expected = np.einsum("ih,hwc,jw->ijc", _area_matrix(shape[0], 64), image,
-                         _area_matrix(shape[1], 64))
+                         _area_matrix(shape[1], 64), optimize=True)
     served = tf.image.resize(image[None], [64, 64], method="area")[0].numpy()
     np.testing.assert_allclose(served, expected, atol=THUMBNAIL_TOLERANCE)
 
@@ -123,7 +123,7 @@ def test_jpeg_and_image_tensor_signature_agree(served, photo):
 
 @pytest.mark.parametrize("data, message", [
     (b"not an image at all", "Unknown image file format"),
-    (b"", "empty|Unknown image file format"),
+    (b"", "Input is empty"),
 ])
 def test_malformed_bytes_raise_a_clear_error(served, data, message):
     _, model = served
