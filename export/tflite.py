@@ -109,13 +109,6 @@ def convert_saved_model(saved_model_dir, quantize="fp32", representative=None):
     return converter.convert()
 
 
-def convert(predictor, quantize="fp32", representative=None):
-    """The .tflite flatbuffer (bytes) of `predictor` (see `convert_saved_model`)."""
-    with tempfile.TemporaryDirectory(prefix="exposure_tflite_") as folder:
-        save_predictor(predictor, folder)
-        return convert_saved_model(folder, quantize, representative)
-
-
 def export(model_dir, output, quantize="fp32", representative=None):
     """Exports a trained model directory to `output` (.tflite) and its sidecar (same stem, .json).
 
