@@ -11,7 +11,6 @@ import pathlib
 
 import numpy as np
 import tensorflow as tf
-from PIL import Image
 from tqdm import tqdm
 
 from exposure.cache import ArrayCache, cache_key, file_digest
@@ -34,16 +33,25 @@ KINDS = ("input", "target")
 _log = logging.getLogger(__name__)
 
 
+def _area_weights(n_in, n_out):
+    """[n_out, n_in] float64 weights: row i holds the overlap of output cell i (width n_in / n_out
+    input pixels) with each input pixel, normalized to sum to 1."""
+    edges = np.arange(n_out + 1) * (n_in / n_out)
+    cells = np.arange(n_in)[None, :]
+    overlap = np.minimum(edges[1:, None], cells + 1) - np.maximum(edges[:-1, None], cells)
+    overlap = np.clip(overlap, 0.0, None)
+    return overlap / overlap.sum(axis=1, keepdims=True)
+
+
 def area_resize(image, size):
-    """Resizes [H, W, C] float values to [size, size, C] by area averaging (exact box integrals,
-    correct for any down-scale factor); up-scaling repeats pixels. Returns float32."""
+    """Resizes [H, W, C] float values to [size, size, C] by exact area averaging: each output
+    pixel is the mean of the input over its footprint, fractional pixels weighted by their covered
+    area (any scale factor, either direction). Returns float32."""
     image = np.asarray(image, dtype=np.float32)
-    planes = [
-        np.asarray(Image.fromarray(np.ascontiguousarray(image[:, :, c])).resize(
-            (size, size), Image.Resampling.BOX))
-        for c in range(image.shape[2])
-    ]
-    return np.stack(planes, axis=-1)
+    rows = _area_weights(image.shape[0], size).astype(np.float32)
+    cols = _area_weights(image.shape[1], size).astype(np.float32)
+    reduced = np.tensordot(rows, image, axes=(1, 0))  # [size, W, C]
+    return np.ascontiguousarray(np.tensordot(reduced, cols, axes=(1, 1)).transpose(0, 2, 1))
 
 
 def random_square_patches(image, rng, *, count=CROPS_PER_IMAGE, size=PATCH_SIZE):

@@ -30,6 +30,19 @@ def test_area_resize_non_integer_factor_keeps_the_mean():
     assert out.std() < image.std() / 2.5
 
 
+def test_area_resize_weights_fractional_pixels_by_covered_area():
+    # 3 -> 2 pixels: output 0 covers input pixel 0 and half of pixel 1, so [1, 0, 0] gives 2/3, 0.
+    image = np.zeros((3, 3, 1), np.float32)
+    image[0, 0] = 1.0
+    np.testing.assert_allclose(data.area_resize(image, 2)[..., 0], [[4 / 9, 0], [0, 0]], atol=1e-6)
+    # A non-square image: rows and columns are averaged over their own footprints.
+    ramp = np.broadcast_to(np.arange(96, dtype=np.float32)[None, :, None], (72, 96, 1))
+    out = data.area_resize(ramp, 64)[0, :, 0]
+    # Independently: split every pixel in two half-pixels; an output cell is 3 of them.
+    expected = np.repeat(np.arange(96.0), 2).reshape(64, 3).mean(axis=1)
+    np.testing.assert_allclose(out, expected, atol=1e-4)
+
+
 def test_random_square_patches_are_square_crops_of_the_short_side():
     height, width = 100, 300
     xx = np.broadcast_to(np.arange(width, dtype=np.float32), (height, width))
