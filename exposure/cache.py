@@ -15,7 +15,7 @@ import numpy as np
 from exposure.atomic_file import atomic_output
 
 # Bump when the arrays produced for the same file and parameters change meaning.
-CACHE_FORMAT_VERSION = 1
+CACHE_FORMAT_VERSION = 2  # 2: exact area resize (1 used PIL BOX sampling)
 
 _CHUNK_BYTES = 1 << 20
 
