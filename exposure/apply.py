@@ -75,14 +75,18 @@ def plan(input_path, output_path, extension=".jpg"):
     return pairs, skipped
 
 
-def apply_one(renderer, source, target, *, bits=None, strip=False, tiff_encoding="srgb"):
+def apply_one(renderer, source, target, *, bits=None, strip=False, tiff_encoding="srgb",
+              linear=None):
     """Renders one photo with `renderer` and writes `target` (and its strip when `strip`).
 
-    Returns the written paths. Raises OSError/ValueError (image_io.ImageReadError) naming the
-    file on bad input or output.
+    `linear`, when given, is the photo already decoded by `image_io.read_linear` (the file is then
+    read only for its EXIF). Returns the written paths. Raises OSError/ValueError
+    (image_io.ImageReadError) naming the file on bad input or output.
     """
     bits = output_bits(target, bits)
-    if renderer.fast and tiff_encoding == "srgb":
+    if linear is not None:
+        display = renderer.render_linear(linear)
+    elif renderer.fast and tiff_encoding == "srgb":
         srgb = image_io.read_srgb(source)  # 8-bit codes survive: the exact table path applies
         display = renderer.render_srgb(srgb, bits)
         linear = srgb_to_linear(srgb) if strip else None

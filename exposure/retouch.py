@@ -102,7 +102,7 @@ def retouch(agent, pairs, *, samples=1, seed=0, strip=False, fast=True, bits=Non
                 report.written.append(program_path(out))
                 report.written += apply_lib.apply_one(
                     Renderer(program, fast=fast), pathlib.Path(source), out, bits=bits,
-                    strip=strip, tiff_encoding=tiff_encoding)
+                    strip=strip, tiff_encoding=tiff_encoding, linear=linear)
                 report.programs.append((str(source), str(out), program))
         except (OSError, ValueError, MemoryError) as error:
             report.failures.append((str(source), str(error)))
