@@ -28,8 +28,8 @@ from tqdm import tqdm
 from exposure import builtin_data, evaluation, reference_style
 from exposure.apply import apply_program
 from exposure.apply import plan as apply_plan
-from exposure.atomic_file import atomic_output
 from exposure.image_io import read_srgb, write_image
+from mobile.atomic import atomic_output
 from mobile.program import Program
 
 DEFAULT_HELDOUT = ("rocket",)

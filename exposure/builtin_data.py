@@ -16,8 +16,8 @@ from PIL import Image
 from tqdm import tqdm
 
 from exposure import reference_style, unprocess
-from exposure.atomic_file import atomic_output
 from exposure.dng import write_dng
+from mobile.atomic import atomic_output
 
 MANIFEST_VERSION = 1
 MIN_CROP_SIDE = 256  # shortest crop side in pixels (the training pipeline needs >= 64)

@@ -12,7 +12,7 @@ import pathlib
 
 import numpy as np
 
-from exposure.atomic_file import atomic_output
+from mobile.atomic import atomic_output
 
 # Bump when the arrays produced for the same file and parameters change meaning.
 CACHE_FORMAT_VERSION = 2  # 2: exact area resize (1 used PIL BOX sampling)

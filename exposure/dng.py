@@ -10,7 +10,7 @@ import pathlib
 import numpy as np
 import tifffile
 
-from exposure.atomic_file import atomic_output
+from mobile.atomic import atomic_output
 
 # Colour of each CFA cell, row-major over the 2x2 repeat: 0 = red, 1 = green, 2 = blue
 # (TIFF/EP CFAPattern convention).

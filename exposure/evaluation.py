@@ -19,8 +19,8 @@ from tqdm import tqdm
 
 from exposure import metrics
 from exposure.apply import STRIP_SUFFIX
-from exposure.atomic_file import atomic_output
 from exposure.image_io import ImageReadError, list_images, read_srgb
+from mobile.atomic import atomic_output
 
 
 @dataclasses.dataclass

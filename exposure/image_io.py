@@ -23,7 +23,7 @@ import rawpy
 import tifffile
 from PIL import Image
 
-from exposure.atomic_file import atomic_output
+from mobile.atomic import atomic_output
 from mobile.srgb import linear_to_srgb, srgb_to_linear
 
 # Every raw format extension LibRaw decodes (LibRaw supported-cameras list).

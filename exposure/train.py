@@ -29,10 +29,10 @@ import tqdm
 from exposure import agent as agent_lib
 from exposure import data as data_lib
 from exposure import networks, train_config
-from exposure.atomic_file import atomic_output
 from exposure.filters import build_filters
 from exposure.replay import ReplayMemory
 from exposure.train_config import TrainConfig
+from mobile.atomic import atomic_output
 
 __all__ = ["Learner", "TrainConfig", "train"]
 

@@ -10,9 +10,9 @@ import json
 import math
 import pathlib
 
-from exposure.atomic_file import atomic_output
 from exposure.image_io import TIFF_ENCODINGS
 from mobile import program as program_lib
+from mobile.atomic import atomic_output
 
 CONFIG_FILE = "config.json"
 

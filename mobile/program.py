@@ -20,10 +20,10 @@ layers and the numpy renderer share one formula. numpy and the standard library 
 import dataclasses
 import json
 import math
-import os
-import tempfile
 
 import numpy as np
+
+from mobile.atomic import atomic_output
 
 FORMAT = "exposure-program"
 VERSION = 1
@@ -486,15 +486,8 @@ class Program:
 
     def save(self, path):
         """Writes the program atomically (temp file in the same folder, then os.replace)."""
-        folder = os.path.dirname(os.path.abspath(path))
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(self.to_json())
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        with atomic_output(path) as tmp:
+            tmp.write_text(self.to_json(), encoding="utf-8")
 
     def __str__(self):
         return "\n".join(str(step) for step in self.steps)

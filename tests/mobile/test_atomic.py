@@ -1,7 +1,7 @@
-"""exposure.atomic_file: a file is either its old version or the complete new one."""
+"""mobile.atomic: a file is either its old version or the complete new one."""
 import pytest
 
-from exposure.atomic_file import atomic_output
+from mobile.atomic import atomic_output, write_bytes_atomically
 
 
 def test_replaces_the_file_and_leaves_no_temporary(tmp_path):
@@ -30,3 +30,11 @@ def test_missing_folder_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match="nowhere"):
         with atomic_output(tmp_path / "nowhere" / "out.txt"):
             pass
+
+
+def test_write_bytes_creates_the_folder_and_replaces(tmp_path):
+    path = tmp_path / "new" / "lut.bin"
+    write_bytes_atomically(path, b"one")
+    write_bytes_atomically(path, b"two")
+    assert path.read_bytes() == b"two"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["lut.bin"]
