@@ -563,7 +563,8 @@ def serve(oracle, poll_seconds=0.5):
         while not oracle.search_finished():
             time.sleep(poll_seconds)
             oracle.expire_leases()
-            progress.update(len(oracle.rewards) - progress.n)
+            if len(oracle.rewards) > progress.n:
+                progress.update(len(oracle.rewards) - progress.n)
     deadline = time.monotonic() + 3 * oracle.config.idle_backoff_max_seconds
     while oracle.tuner_ids and time.monotonic() < deadline:
         time.sleep(poll_seconds)
@@ -592,8 +593,10 @@ def run(config, output_dir, evaluate=None):
     if not worker:
         oracle.log_path = output_dir / LOG_FILE
     tuner = ArchitectureTuner(oracle, evaluate, directory=output_dir)
-    if not worker and not oracle.trials:
-        oracle._rewrite_log()
+    if not worker:
+        if not oracle.trials:
+            oracle._rewrite_log()
+        tuner.save()  # from now on a restart reloads the state, even mid-way through trial 0
     tuner.search()
     if worker:
         return []
