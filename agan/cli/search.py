@@ -12,6 +12,7 @@ import sys
 from absl import app, flags
 
 from agan import search, search_space, train, train_flags
+from agan.cli import check_usage
 
 _DEFAULTS = search.SearchConfig()
 
@@ -19,7 +20,6 @@ _OUTPUT_DIR = flags.DEFINE_string(
     "output_dir", None,
     "Folder of the search: search_log.jsonl, top/, figures/, keras_tuner/ (state and children). "
     "An existing search there is resumed.")
-flags.mark_flag_as_required("output_dir")
 _LOCAL_WORKERS = flags.DEFINE_integer(
     "local_workers", 0,
     "Run a chief and this many worker processes on this machine (0: one process does it all).",
@@ -117,8 +117,7 @@ def _run_local_workers(config):
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
+    check_usage(argv, _OUTPUT_DIR)
     try:
         config = config_from_flags()
         config.validate()
