@@ -9,6 +9,7 @@ goes on.
 """
 import dataclasses
 import pathlib
+import sys
 
 import tqdm
 
@@ -73,6 +74,26 @@ def plan(input_path, output_path, extension=".jpg"):
     images, skipped = image_io.list_images(input_path)
     pairs = [(p, (output_path / p.relative_to(input_path)).with_suffix(extension)) for p in images]
     return pairs, skipped
+
+
+def plan_batch(input_path, output_path, extension, bits=None):
+    """`plan`, then checks that the output format holds `bits` (every output shares it).
+
+    Returns (pairs, skipped) as `plan`; raises OSError/ValueError naming the problem.
+    """
+    pairs, skipped = plan(input_path, output_path, extension)
+    if pairs:
+        output_bits(pairs[0][1], bits)
+    return pairs, skipped
+
+
+def finish_batch(command, summary, failures):
+    """Prints `command: summary` and each (input, message) failure to stderr; returns the exit
+    code of a batch command: 1 when anything failed, else 0."""
+    print(f"{command}: {summary}")
+    for source, problem in failures:
+        print(f"  failed: {source}: {problem}", file=sys.stderr)
+    return 1 if failures else 0
 
 
 def apply_one(renderer, source, target, *, bits=None, strip=False, tiff_encoding="srgb",

@@ -75,9 +75,8 @@ def main(argv):
     fast = _FAST.value and not _EXACT.value
     bits = int(_BITS.value) if _BITS.value else None
     try:
-        pairs, skipped = apply_lib.plan(_INPUT.value, _OUTPUT.value, "." + _FORMAT.value)
-        if pairs:
-            apply_lib.output_bits(pairs[0][1], bits)  # the format of every output
+        pairs, skipped = apply_lib.plan_batch(_INPUT.value, _OUTPUT.value, "." + _FORMAT.value,
+                                              bits)
     except (OSError, ValueError) as error:
         print(f"exposure_apply: {error}", file=sys.stderr)
         return 2
@@ -85,12 +84,11 @@ def main(argv):
         program, pairs, fast=fast, bits=bits, strip=_STRIP.value,
         tiff_encoding=_TIFF_ENCODING.value, lut_size=_LUT_SIZE.value, progress=_PROGRESS.value)
     mode = "fast (exact 8-bit table / 3D LUT)" if fast else "exact"
-    print(f"exposure_apply: {len(pairs) - len(report.failures)} of {len(pairs)} photos written "
-          f"({mode} rendering), {len(report.failures)} failed, {len(skipped)} non-image files "
-          f"skipped")
-    for source, problem in report.failures:
-        print(f"  failed: {source}: {problem}", file=sys.stderr)
-    return 1 if report.failures else 0
+    return apply_lib.finish_batch(
+        "exposure_apply",
+        f"{len(pairs) - len(report.failures)} of {len(pairs)} photos written ({mode} rendering), "
+        f"{len(report.failures)} failed, {len(skipped)} non-image files skipped",
+        report.failures)
 
 
 def run():

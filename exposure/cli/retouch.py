@@ -63,9 +63,8 @@ def main(argv):
         print(f"exposure_retouch: --model_dir: {error}", file=sys.stderr)
         return 2
     try:
-        pairs, skipped = apply_lib.plan(_INPUT.value, _OUTPUT.value, "." + _FORMAT.value)
-        if pairs:
-            apply_lib.output_bits(pairs[0][1], bits)
+        pairs, skipped = apply_lib.plan_batch(_INPUT.value, _OUTPUT.value, "." + _FORMAT.value,
+                                              bits)
     except (OSError, ValueError) as error:
         print(f"exposure_retouch: {error}", file=sys.stderr)
         return 2
@@ -73,12 +72,12 @@ def main(argv):
         agent, pairs, samples=_SAMPLES.value, seed=_SEED.value, strip=_STRIP.value,
         fast=_FAST.value, bits=bits, tiff_encoding=_TIFF_ENCODING.value,
         progress=_PROGRESS.value)
-    print(f"exposure_retouch: {len(pairs) - len(report.failures)} of {len(pairs)} photos "
-          f"retouched ({len(report.programs)} outputs), {len(report.failures)} failed, "
-          f"{len(skipped)} non-image files skipped")
-    for source, problem in report.failures:
-        print(f"  failed: {source}: {problem}", file=sys.stderr)
-    return 1 if report.failures else 0
+    return apply_lib.finish_batch(
+        "exposure_retouch",
+        f"{len(pairs) - len(report.failures)} of {len(pairs)} photos retouched "
+        f"({len(report.programs)} outputs), {len(report.failures)} failed, {len(skipped)} "
+        "non-image files skipped",
+        report.failures)
 
 
 def run():

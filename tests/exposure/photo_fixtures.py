@@ -1,5 +1,6 @@
 """Real photo files for the Exposure data tests: a smooth linear image and its DNG."""
 import numpy as np
+from PIL import Image
 
 from exposure.dng import write_dng
 
@@ -29,3 +30,19 @@ def write_test_dng(path, linear, orientation=1):
     counts = np.round(BLACK + cfa * (WHITE - BLACK)).astype(np.uint16)
     write_dng(path, counts, black_level=BLACK, white_level=WHITE, color_matrix=XYZ_TO_LINEAR_SRGB,
               as_shot_neutral=(1.0, 1.0, 1.0), orientation=orientation)
+
+
+def write_training_photos(root):
+    """Writes a tiny unpaired training set: `root/raw` (a DNG and two 16-bit grey PNGs) and
+    `root/target` (three 8-bit JPEGs). Returns `root`."""
+    (root / "raw").mkdir()
+    (root / "target").mkdir()
+    write_test_dng(root / "raw" / "ramp.dng", smooth_linear_image(96, 128))
+    rng = np.random.default_rng(0)
+    for k in range(2):
+        pixels = (smooth_linear_image(80, 100) * rng.uniform(0.3, 1.0, 3) * 65535).astype(np.uint16)
+        Image.fromarray(pixels[..., 0]).save(root / "raw" / f"grey_{k}.png")
+    for k in range(3):
+        srgb = np.clip(smooth_linear_image(90, 90) ** 0.5 * rng.uniform(0.8, 1.3, 3), 0, 1)
+        Image.fromarray((srgb * 255).astype(np.uint8)).save(root / "target" / f"t{k}.jpg")
+    return root

@@ -9,12 +9,11 @@ import sys
 import numpy as np
 import pytest
 import tensorflow as tf
-from PIL import Image
 
 from exposure import train as train_lib
 from exposure import train_config
 from exposure.train import TrainConfig
-from tests.exposure.photo_fixtures import smooth_linear_image, write_test_dng
+from tests.exposure.photo_fixtures import write_training_photos
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -27,18 +26,7 @@ TINY = dict(filters=("exposure", "gamma", "contrast", "saturation"), batch_size=
 @pytest.fixture(scope="module")
 def photos(tmp_path_factory):
     """raw/: a DNG and two 16-bit PNGs; target/: three 8-bit JPEGs; plus a patch cache folder."""
-    root = tmp_path_factory.mktemp("photos")
-    (root / "raw").mkdir()
-    (root / "target").mkdir()
-    write_test_dng(root / "raw" / "ramp.dng", smooth_linear_image(96, 128))
-    rng = np.random.default_rng(0)
-    for k in range(2):
-        pixels = (smooth_linear_image(80, 100) * rng.uniform(0.3, 1.0, 3) * 65535).astype(np.uint16)
-        Image.fromarray(pixels[..., 0]).save(root / "raw" / f"grey_{k}.png")
-    for k in range(3):
-        srgb = np.clip(smooth_linear_image(90, 90) ** 0.5 * rng.uniform(0.8, 1.3, 3), 0, 1)
-        Image.fromarray((srgb * 255).astype(np.uint8)).save(root / "target" / f"t{k}.jpg")
-    return root
+    return write_training_photos(tmp_path_factory.mktemp("photos"))
 
 
 def _train(photos, output_dir, **kwargs):
