@@ -177,7 +177,13 @@ class ValueNetwork(keras.Model):
 
 class Critic(keras.Model):
     """The WGAN-GP discriminator D: `call(images)` -> [B] scores (larger: more like the targets),
-    from images [B, 64, 64, 3] and their three statistics planes."""
+    from images [B, 64, 64, 3] and their three statistics planes.
+
+    D judges the image as it would be displayed: values are clipped to [0, 1] first. Unclipped
+    filter outputs (an exposure of +3.5 stops makes values of 11) let a 1-Lipschitz critic
+    separate fake from real by margins in the millions, and training diverged to NaN within 34
+    iterations (configs/exposure/benchmark.flags); pixels pushed past white are then discouraged
+    by the out-of-range penalty of the reward, not by D."""
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -192,6 +198,7 @@ class Critic(keras.Model):
         self.built = True
 
     def call(self, images):
+        images = tf.clip_by_value(images, 0.0, 1.0)
         x = self.trunk(with_planes(images, image_statistics(images)))
         return self.out(tf.nn.leaky_relu(self.fc(x), LEAK))[:, 0]
 

@@ -45,6 +45,16 @@ def test_value_and_critic_give_one_score_per_image():
     assert critic(images).shape == (5,)
 
 
+def test_the_critic_judges_the_displayed_image():
+    images, _, _ = _batch(b=4)
+    critic = networks.Critic()
+    critic.build()
+    overexposed = images * 20.0 - 5.0  # far outside [0, 1], as unclipped filter outputs can be
+    np.testing.assert_allclose(critic(overexposed), critic(np.clip(overexposed, 0.0, 1.0)),
+                               rtol=1e-5, atol=1e-5)
+    assert not np.allclose(critic(images), critic(np.clip(overexposed, 0.0, 1.0)))
+
+
 def test_parameter_count_matches_the_architecture_and_the_authors_size():
     policy, value, critic = networks.PolicyNetwork(), networks.ValueNetwork(), networks.Critic()
     for model in (policy, value, critic):
