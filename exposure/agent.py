@@ -159,7 +159,8 @@ class Agent(tf.Module):
 
 def build_policy(config):
     """A built (weights created) `PolicyNetwork` for a `TrainConfig`."""
-    policy = networks.PolicyNetwork(config.filters, config.num_steps)
+    policy = networks.PolicyNetwork(config.filters, config.num_steps,
+                                    mask_used=config.mask_used_filters)
     policy.build()
     return policy
 

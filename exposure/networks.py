@@ -99,13 +99,19 @@ class PolicyNetwork(keras.Model):
     current state), usage [B, F] 0/1 flags, steps [B] steps taken; dropout_seeds None (no dropout)
     or int32 [2, 2] (one stateless seed per trunk). Returns (probabilities [B, F]: softmax mixed
     with 5% uniform, each row sums to 1; raw parameters [B, P]: every filter's raw outputs
-    concatenated in filter order, see `param_offsets`).
+    concatenated in filter order, see `param_offsets`). With `mask_used`, filters flagged in
+    `usage` get probability 0 (the rest renormalized): no filter is picked twice.
     """
 
-    def __init__(self, filter_names=program_lib.DEFAULT_FILTERS, num_steps=5, **kwargs):
+    def __init__(self, filter_names=program_lib.DEFAULT_FILTERS, num_steps=5, mask_used=False,
+                 **kwargs):
         super().__init__(**kwargs)
         self.filter_names = tuple(filter_names)
         self.num_steps = int(num_steps)
+        self.mask_used = bool(mask_used)
+        if self.mask_used and self.num_steps > len(self.filter_names):
+            raise ValueError(f"mask_used with {self.num_steps} steps needs at least as many "
+                             f"filters; got {len(self.filter_names)}")
         self.selector_trunk = ConvTrunk(name="selector_trunk")
         self.selector_fc = _dense(FC_UNITS, "selector_fc1")
         self.selector_out = _dense(len(self.filter_names), "selector_fc2")
@@ -143,6 +149,9 @@ class PolicyNetwork(keras.Model):
         logits = self.selector_out(tf.nn.leaky_relu(self.selector_fc(selector), LEAK))
         num_filters = len(self.filter_names)
         probs = tf.nn.softmax(logits) * (1.0 - EXPLORATION) + EXPLORATION / num_filters
+        if self.mask_used:
+            probs *= 1.0 - tf.cast(usage, probs.dtype)
+            probs /= tf.reduce_sum(probs, axis=-1, keepdims=True)
         features = dropout(self.param_trunk(x), seeds[1])
         raw = [out(tf.nn.leaky_relu(fc(features), LEAK))
                for fc, out in zip(self.param_fcs, self.param_outs, strict=True)]

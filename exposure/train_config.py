@@ -64,6 +64,9 @@ class TrainConfig:
         0.05, "Entropy penalty weight: (1 - progress) * w * (ln F - H) (paper, section 5.4: 0.05).")
     reuse_penalty: float = _field(
         1.0, "Penalty for using a filter a second time (paper, section 5.4: 1).")
+    mask_used_filters: bool = _field(
+        False, "Never pick a filter already used in an episode, in training and retouching (the "
+               "paper only penalizes reuse, section 5.4; a short run otherwise repeats one filter).")
     range_penalty: float = _field(
         1.0, "Weight of the out-of-range penalty mean(max(out - 1, 0)^2) (authors' code: 1).")
     checkpoint_every: int = _field(
@@ -108,6 +111,9 @@ class TrainConfig:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and 0 <= value <= 1):
                 raise ValueError(f"{name}: expected a number in [0, 1], got {value!r}")
+        if self.mask_used_filters and self.num_steps > len(self.filters):
+            raise ValueError(f"num_steps: mask_used_filters allows at most one step per filter "
+                             f"({len(self.filters)}); got {self.num_steps}")
         if self.tiff_encoding not in TIFF_ENCODINGS:
             raise ValueError(f"tiff_encoding: expected one of {TIFF_ENCODINGS}, got "
                              f"{self.tiff_encoding!r}")

@@ -102,3 +102,20 @@ def test_load_agent_rebuilds_the_saved_policy(tmp_path, policy, agent):
 def test_load_agent_names_a_directory_without_config(tmp_path):
     with pytest.raises(FileNotFoundError, match="no training config"):
         agent_lib.load_agent(tmp_path)
+
+
+def test_a_masked_policy_never_picks_a_filter_twice():
+    policy = networks.PolicyNetwork(num_steps=5, mask_used=True)
+    policy.build()
+    agent = agent_lib.Agent(policy, num_steps=5)
+    thumbs = tf.random.stateless_uniform([6, 64, 64, 3], seed=[3, 4])
+    for decisions in (agent.decide(thumbs), agent.sample(thumbs, tf.constant([1, 2], tf.int64))):
+        chosen = decisions["filter_index"].numpy()
+        assert all(len(set(row)) == 5 for row in chosen), chosen
+        probs = decisions["probabilities"].numpy()
+        np.testing.assert_allclose(probs.sum(-1), 1.0, rtol=1e-5)
+        for k in range(1, 5):  # a used filter has probability 0 at every later step
+            used = chosen[:, :k]
+            assert np.all(np.take_along_axis(probs[:, k], used, axis=1) == 0.0)
+    with pytest.raises(ValueError, match="mask_used"):
+        networks.PolicyNetwork(filter_names=("exposure", "gamma"), num_steps=3, mask_used=True)

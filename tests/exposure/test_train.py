@@ -100,6 +100,8 @@ def test_config_validation_names_the_field():
         TrainConfig(batch_size=64, replay_size=32)
     with pytest.raises(ValueError, match="tiff_encoding"):
         TrainConfig(tiff_encoding="log")
+    with pytest.raises(ValueError, match="num_steps: mask_used_filters"):
+        TrainConfig(filters=("exposure", "gamma"), num_steps=3, mask_used_filters=True)
 
 
 def test_schedules_follow_the_paper():
