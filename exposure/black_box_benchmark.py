@@ -27,16 +27,25 @@ retoucher: per held-out image, one program of five filters fitted to its truth
 """
 import dataclasses
 import json
+import os
 import pathlib
 import shutil
 import time
 
+import numpy as np
 from tqdm import tqdm
 
 from exposure import builtin_data, evaluation, reference_style
 from exposure.apply import apply_program
 from exposure.apply import plan as apply_plan
-from exposure.image_io import read_linear, read_srgb, write_image
+from exposure.image_io import (
+    RAW_EXTENSIONS,
+    ImageReadError,
+    list_images,
+    read_linear,
+    read_srgb,
+    write_image,
+)
 from mobile.atomic import atomic_output
 from mobile.program import Program
 
@@ -50,6 +59,11 @@ CONDITION_DIRS = {INPUT_AS_IS: "input_as_is", IDENTITY: "identity_program", RETO
 GOAL_INTERSECTION = 0.90  # issue 4: every histogram intersection >= 90% (paper, expert C: 71-84%)
 GOAL_DELTA_E = 5.0  # issue 4: median ΔE2000 on the held-out photos below 5
 REPORT_FILE = "report.json"
+# A user's photo folder is split like the paper's MIT-Adobe FiveK data (REFERENCE.md: 2,000 input
+# RAWs, 2,000 other images as targets, 1,000 test images): 40% / 40% / 20%.
+DEFAULT_HELDOUT_FRACTION = 0.2
+DEFAULT_TARGET_FRACTION = 0.4
+MAX_NAMES_SHOWN = 8  # photo names per set in the printed report
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,6 +78,7 @@ class BenchmarkData:
     train_photos: tuple
     target_photos: tuple
     heldout_photos: tuple
+    skipped: tuple = ()  # (path, message) of photos that could not be read
 
     def condition_dir(self, condition):
         return self.root / "conditions" / CONDITION_DIRS[condition]
@@ -89,6 +104,82 @@ def check_heldout(heldout):
 def _copy(source, destination):
     with atomic_output(destination) as tmp:
         shutil.copyfile(source, tmp)
+
+
+def _link(source, destination):
+    """Points `destination` at `source` (a symbolic link, replaced atomically): a user's RAWs are
+    referenced, never copied or touched."""
+    tmp = destination.with_name(f".{destination.name}.link-tmp")
+    tmp.unlink(missing_ok=True)
+    os.symlink(pathlib.Path(source).resolve(), tmp)
+    os.replace(tmp, destination)
+
+
+def split_photos(count, *, heldout_fraction=DEFAULT_HELDOUT_FRACTION,
+                 target_fraction=DEFAULT_TARGET_FRACTION, seed=0):
+    """A seeded split of `count` photos into (train, targets, held out) index arrays, disjoint,
+    each non-empty; ValueError when `count` or the fractions cannot give that."""
+    for name, value in (("heldout_fraction", heldout_fraction),
+                        ("target_fraction", target_fraction)):
+        if not 0.0 < value < 1.0:
+            raise ValueError(f"{name}={value}: expected a fraction in (0, 1)")
+    heldout = max(1, round(count * heldout_fraction))
+    targets = max(1, round(count * target_fraction))
+    if count - heldout - targets < 1:
+        raise ValueError(f"{count} photos cannot be split into training inputs, targets "
+                         f"({target_fraction:.0%}) and held-out photos ({heldout_fraction:.0%}) "
+                         f"with at least one photo each")
+    order = np.random.default_rng([seed, count]).permutation(count)
+    return (np.sort(order[heldout + targets:]), np.sort(order[heldout:heldout + targets]),
+            np.sort(order[:heldout]))
+
+
+def prepare_photo_data(output_dir, photo_dir, *, heldout_fraction=DEFAULT_HELDOUT_FRACTION,
+                       target_fraction=DEFAULT_TARGET_FRACTION, seed=0, progress=True):
+    """The benchmark's data from a folder of the user's own RAW photos (e.g. MIT-Adobe FiveK).
+
+    The RAWs are split by `split_photos` (the paper's FiveK split is 40% inputs, 40% targets, 20%
+    test). Training inputs and held-out photos are linked (symbolic links) into `train_raw/` and
+    `heldout/raw/`; targets are the black box applied to the target RAWs as shown (8-bit JPEGs
+    in `targets/`, unpaired with any input); each held-out RAW gets its truth (16-bit PNG in
+    `heldout/truth/`). A RAW that cannot be read is reported in `skipped` and left out.
+
+    Returns:
+      BenchmarkData.
+    """
+    photos, _ = list_images(photo_dir, RAW_EXTENSIONS)
+    root = pathlib.Path(output_dir)
+    names = [p.relative_to(photo_dir).as_posix().replace("/", "__") for p in photos]
+    train, targets, heldout = split_photos(len(photos), heldout_fraction=heldout_fraction,
+                                           target_fraction=target_fraction, seed=seed)
+    data = BenchmarkData(
+        root=root, train_raw=root / "train_raw", targets=root / "targets",
+        heldout_raw=root / "heldout" / "raw", heldout_truth=root / "heldout" / "truth",
+        train_photos=tuple(names[i] for i in train),
+        target_photos=tuple(names[i] for i in targets),
+        heldout_photos=tuple(names[i] for i in heldout))
+    for folder in (data.train_raw, data.targets, data.heldout_raw, data.heldout_truth):
+        folder.mkdir(parents=True, exist_ok=True)
+    for i in train:
+        _link(photos[i], data.train_raw / names[i])
+    skipped = []
+    jobs = [(i, True) for i in targets] + [(i, False) for i in heldout]
+    for i, is_target in tqdm(jobs, desc="benchmark split", unit="photo", disable=not progress):
+        stem = pathlib.Path(names[i]).stem
+        try:
+            styled = reference_style.apply_reference_style(read_srgb(photos[i]))
+        except ImageReadError as error:
+            skipped.append((str(photos[i]), str(error)))
+            continue
+        if is_target:
+            write_image(data.targets / f"{stem}.jpg", styled, bits=8)
+        else:
+            _link(photos[i], data.heldout_raw / names[i])
+            write_image(data.heldout_truth / f"{stem}.png", styled, bits=16)
+    if not any(data.heldout_truth.iterdir()) or not any(data.targets.iterdir()):
+        raise ImageReadError(photo_dir, "no readable held-out or target RAW; skipped: "
+                             + "; ".join(message for _, message in skipped))
+    return dataclasses.replace(data, skipped=tuple(skipped))
 
 
 def prepare_data(output_dir, *, heldout=DEFAULT_HELDOUT, seed=0, progress=True):
@@ -137,7 +228,7 @@ def write_baselines(data, *, progress=True):
     PNGs named like the truth). Returns {condition: folder}."""
     as_is, identity = data.condition_dir(INPUT_AS_IS), data.condition_dir(IDENTITY)
     as_is.mkdir(parents=True, exist_ok=True)
-    raws = sorted(data.heldout_raw.glob("*.dng"))
+    raws, _ = list_images(data.heldout_raw)
     for raw in tqdm(raws, desc=INPUT_AS_IS, unit="img", disable=not progress):
         write_image(as_is / f"{raw.stem}.png", read_srgb(raw), bits=16)
     report = apply_program(Program(()), [(raw, identity / f"{raw.stem}.png") for raw in raws],
@@ -154,7 +245,7 @@ def write_fitted(data, *, progress=True):
 
     folder = data.condition_dir(FITTED)
     programs = {}
-    for raw in tqdm(sorted(data.heldout_raw.glob("*.dng")), desc=FITTED, unit="img",
+    for raw in tqdm(list_images(data.heldout_raw)[0], desc=FITTED, unit="img",
                     disable=not progress):
         program, _ = program_fit.fit_program(
             read_linear(raw), read_srgb(data.heldout_truth / f"{raw.stem}.png"))
@@ -196,12 +287,19 @@ def evaluate_conditions(data, folders, *, seed=0, progress=True):
 def format_report(report):
     """A printable summary of a benchmark report (see `run`)."""
     split = report["split"]
+
+    def names(key):
+        shown = split[key][:MAX_NAMES_SHOWN]
+        return ", ".join(shown) + (f", ... ({len(split[key])} photos)"
+                                   if len(split[key]) > len(shown) else "")
+
     lines = [
         "Reverse-engineering a black-box style (Exposure paper, section 6.2)",
-        f"  training inputs: {', '.join(split['train_photos'])} ({split['train_images']} images)",
-        f"  targets (styled, unpaired): {', '.join(split['target_photos'])} "
+        f"  training inputs: {names('train_photos')} ({split['train_images']} images)",
+        f"  targets (styled, unpaired): {names('target_photos')} "
         f"({split['target_images']} images)",
-        f"  held out: {', '.join(split['heldout_photos'])} ({split['heldout_images']} images)",
+        f"  held out: {names('heldout_photos')} ({split['heldout_images']} images)",
+        *(f"  skipped (unreadable): {path}: {message}" for path, message in split.get("skipped", ())),
         "",
         f"{'condition':<18}{'HI lum':>8}{'HI con':>8}{'HI sat':>8}{'ΔE med':>8}{'ΔE mean':>8}"
         f"{'PSNR med':>10}  goal",
@@ -254,11 +352,13 @@ def split_summary(data):
         "train_images": count[data.train_raw],
         "target_images": count[data.targets],
         "heldout_images": count[data.heldout_raw],
+        "skipped": [list(item) for item in data.skipped],
     }
 
 
-def run(config, output_dir, *, heldout=DEFAULT_HELDOUT, cache_dir=None, stop_after=None,
-        progress=True, echo=print):
+def run(config, output_dir, *, heldout=DEFAULT_HELDOUT, photo_dir=None,
+        heldout_fraction=DEFAULT_HELDOUT_FRACTION, target_fraction=DEFAULT_TARGET_FRACTION,
+        cache_dir=None, stop_after=None, progress=True, echo=print):
     """Runs the whole benchmark: data, training (a rerun resumes it), retouching, baselines, the
     fitted-program upper bound, evaluation; writes `output_dir/report.json` and returns the report dict.
 
@@ -267,6 +367,8 @@ def run(config, output_dir, *, heldout=DEFAULT_HELDOUT, cache_dir=None, stop_aft
         data and the histogram-intersection crops.
       output_dir: the benchmark's folder (data, model, outputs, report).
       heldout: names of the held-out input photos (builtin_data.INPUT_PHOTOS).
+      photo_dir: a folder of the user's own RAW photos to use instead of the built-in photos,
+        split by `heldout_fraction` and `target_fraction` (see prepare_photo_data).
       cache_dir, stop_after: as exposure.train.train (stop_after: train at most this many more
         iterations in this run, then evaluate the model as it is).
       echo: called with each held-out photo's printed program.
@@ -275,7 +377,12 @@ def run(config, output_dir, *, heldout=DEFAULT_HELDOUT, cache_dir=None, stop_aft
 
     seconds = {}
     began = time.perf_counter()
-    data = prepare_data(output_dir, heldout=heldout, seed=config.seed, progress=progress)
+    if photo_dir is None:
+        data = prepare_data(output_dir, heldout=heldout, seed=config.seed, progress=progress)
+    else:
+        data = prepare_photo_data(output_dir, photo_dir, heldout_fraction=heldout_fraction,
+                                  target_fraction=target_fraction, seed=config.seed,
+                                  progress=progress)
     seconds["data"] = time.perf_counter() - began
 
     began = time.perf_counter()

@@ -2,14 +2,17 @@
 
     exposure_benchmark --flagfile=configs/exposure/benchmark.flags --output_dir=runs/benchmark
 
-Builds the split of the built-in photos (training RAWs, styled targets, held-out RAWs with the
-style's true output), trains the agent, retouches the held-out photos and prints the histogram
+Builds the split of the built-in photos, or of your own RAWs with `--photo_dir=FOLDER` (training
+RAWs, styled targets, held-out RAWs with the style's true output), trains the agent, retouches the held-out photos and prints the histogram
 intersections, paired ΔE2000 / PSNR and the programs found, beside the "input as-is" and "identity
 program" baselines; writes <output_dir>/report.json. Running it again resumes the training.
 
 Every training setting of exposure_train (`--iterations`, `--batch_size`, `--seed`, ...; see
 exposure.cli.train) is a flag here too, and so are its `--cache_dir`, `--stop_after` and
 `--progress`; its `--raw_dir` / `--target_dir` are not used (the benchmark makes its own data).
+
+    exposure_benchmark --flagfile=configs/exposure/benchmark.flags --photo_dir=~/fivek/raw \
+        --output_dir=runs/benchmark_fivek
 """
 import sys
 
@@ -23,6 +26,18 @@ _HELDOUT = flags.DEFINE_list(
     "Built-in input photos held out for evaluation (comma-separated), from: "
     + ", ".join(p.name for p in builtin_data.INPUT_PHOTOS) + ". The others are the training "
     "inputs; the targets are the built-in target photos.")
+_PHOTO_DIR = flags.DEFINE_string(
+    "photo_dir", None,
+    "A folder of your own RAW photos (searched with its subfolders) to benchmark on instead of "
+    "the built-in photos: split into training inputs, targets (the black box applied to them) and "
+    "held-out photos by --target_fraction and --heldout_fraction. The RAWs are linked, never "
+    "modified.")
+_HELDOUT_FRACTION = flags.DEFINE_float(
+    "heldout_fraction", black_box_benchmark.DEFAULT_HELDOUT_FRACTION,
+    "With --photo_dir: the fraction of photos held out for evaluation (paper's FiveK split: 20%).")
+_TARGET_FRACTION = flags.DEFINE_float(
+    "target_fraction", black_box_benchmark.DEFAULT_TARGET_FRACTION,
+    "With --photo_dir: the fraction of photos styled as targets (paper's FiveK split: 40%).")
 FLAGS = flags.FLAGS
 
 
@@ -32,17 +47,27 @@ def main(argv):
     for name in ("raw_dir", "target_dir"):
         if FLAGS[name].present:
             raise app.UsageError(f"--{name} is not used by exposure_benchmark: it builds its "
-                                 f"own data from the built-in photos", exitcode=2)
+                                 f"own data from the built-in photos or --photo_dir", exitcode=2)
     if not FLAGS.output_dir:
         raise app.UsageError("--output_dir is required", exitcode=2)
-    try:
-        black_box_benchmark.check_heldout(_HELDOUT.value)
-    except ValueError as error:
-        raise app.UsageError(f"--heldout: {error}", exitcode=2) from error
+    if _PHOTO_DIR.value is None:
+        try:
+            black_box_benchmark.check_heldout(_HELDOUT.value)
+        except ValueError as error:
+            raise app.UsageError(f"--heldout: {error}", exitcode=2) from error
+    elif FLAGS["heldout"].present:
+        raise app.UsageError("--heldout names built-in photos; with --photo_dir use "
+                             "--heldout_fraction", exitcode=2)
+    for flag in (_HELDOUT_FRACTION, _TARGET_FRACTION):
+        if not 0.0 < flag.value < 1.0:
+            raise app.UsageError(f"--{flag.name}={flag.value}: expected a fraction in (0, 1)",
+                                 exitcode=2)
     config = train_cli.config_from_flags()
     try:
         report = black_box_benchmark.run(
-            config, FLAGS.output_dir, heldout=_HELDOUT.value, cache_dir=FLAGS.cache_dir,
+            config, FLAGS.output_dir, heldout=_HELDOUT.value, photo_dir=_PHOTO_DIR.value,
+            heldout_fraction=_HELDOUT_FRACTION.value, target_fraction=_TARGET_FRACTION.value,
+            cache_dir=FLAGS.cache_dir,
             stop_after=FLAGS.stop_after, progress=FLAGS.progress, echo=lambda text: None)
     except (FileNotFoundError, NotADirectoryError, image_io.ImageReadError, ValueError) as error:
         print(f"exposure_benchmark: {error}", file=sys.stderr)

@@ -21,6 +21,11 @@ FLAGSFILE = pathlib.Path(__file__).resolve().parents[2] / "configs/exposure/benc
     (["--output_dir={tmp}", "--heldout=motorcycle_left"], "--heldout: motorcycle_left and"),
     (["--output_dir={tmp}", "--heldout=lena"], "--heldout: held-out photos ['lena']"),
     (["--output_dir={tmp}", "--batch_size=0"], "--batch_size: expected an integer >= 1"),
+    (["--output_dir={tmp}", "--photo_dir={tmp}", "--heldout=rocket"],
+     "--heldout names built-in photos; with --photo_dir use --heldout_fraction"),
+    (["--output_dir={tmp}", "--photo_dir={tmp}", "--heldout_fraction=1.5"],
+     "--heldout_fraction=1.5: expected a fraction in (0, 1)"),
+    (["--output_dir={tmp}", "--target_fraction=0"], "--target_fraction=0.0: expected a fraction"),
 ])
 def test_bad_flags_are_refused_before_any_work(tmp_path, args, message):
     argv = ["exposure_benchmark"] + [a.format(tmp=tmp_path / "run") for a in args]

@@ -13,6 +13,7 @@ import pytest
 from exposure import black_box_benchmark as bench
 from exposure import builtin_data, reference_style
 from exposure.image_io import read_linear, read_srgb
+from tests.exposure.photo_fixtures import smooth_linear_image, write_test_dng
 
 
 @pytest.fixture(scope="module", name="data")
@@ -145,3 +146,52 @@ def test_the_delta_e_goal_is_reachable_by_programs_fitted_to_the_truth(data):
     # Measured 86 / 100 / 85%: 80 patches in 32 bins are coarse, and a bias of a quarter bin
     # (about 0.005 in mean luminance or saturation) moves many patches to the next bin.
     assert min(scores["histogram_intersection"].values()) > 0.75, scores
+
+
+@pytest.mark.parametrize("count", [3, 7, 100])
+def test_a_photo_split_is_disjoint_complete_seeded_and_like_fivek(count):
+    train, targets, heldout = bench.split_photos(count, seed=4)
+    together = np.concatenate([train, targets, heldout])
+    assert sorted(together) == list(range(count))
+    assert min(len(train), len(targets), len(heldout)) >= 1
+    if count == 100:
+        assert (len(train), len(targets), len(heldout)) == (40, 40, 20)
+    again = bench.split_photos(count, seed=4)
+    assert all(np.array_equal(a, b) for a, b in zip(again, (train, targets, heldout), strict=True))
+    assert not all(np.array_equal(a, b) for a, b in
+                   zip(bench.split_photos(count, seed=5), (train, targets, heldout), strict=True)) or count == 3
+
+
+def test_two_photos_cannot_be_split():
+    with pytest.raises(ValueError, match="2 photos cannot be split"):
+        bench.split_photos(2)
+
+
+def test_a_folder_of_raws_is_split_styled_and_linked_not_copied(tmp_path):
+    photos = tmp_path / "photos"
+    (photos / "day2").mkdir(parents=True)
+    for k in range(5):
+        linear = smooth_linear_image(96, 128) * (0.4 + 0.15 * k)
+        write_test_dng(photos / ("day2" if k % 2 else "") / f"img{k}.dng", linear)
+    (photos / "broken.dng").write_bytes(b"not a raw file")
+    before = {p: p.read_bytes() for p in photos.rglob("*") if p.is_file()}
+    data = bench.prepare_photo_data(tmp_path / "run", photos, seed=1, progress=False)
+
+    counted = len(data.train_photos) + len(data.target_photos) + len(data.heldout_photos)
+    assert counted == 6 and len(data.skipped) <= 1
+    assert all(p.is_symlink() for p in data.train_raw.iterdir())
+    assert all(p.is_symlink() for p in data.heldout_raw.iterdir())
+    for raw in data.heldout_raw.iterdir():  # truth = the style of the RAW as shown
+        truth = read_srgb(data.heldout_truth / f"{raw.stem}.png")
+        np.testing.assert_allclose(
+            truth, reference_style.apply_reference_style(read_srgb(raw)), atol=1 / 65535 + 1e-6)
+    assert sorted(p.suffix for p in data.targets.iterdir()) == [".jpg"] * len(
+        [n for n in data.target_photos if n != "broken.dng"])
+    assert {p: p.read_bytes() for p in photos.rglob("*") if p.is_file()} == before
+    summary = bench.split_summary(data)
+    assert summary["skipped"] == [list(s) for s in data.skipped]
+    text = bench.format_report({"split": summary, "conditions": {}})
+    assert "held out:" in text
+    # The same command again gives the same split.
+    again = bench.prepare_photo_data(tmp_path / "run", photos, seed=1, progress=False)
+    assert again.heldout_photos == data.heldout_photos
