@@ -67,6 +67,9 @@ class TrainConfig:
     classifier_cache_dir: str | None = None
     classifier_samples: int = 10000
     classifier_epochs: int = 5
+    # Seeds the dataset classifier only (not `seed`), so runs with different seeds share one
+    # cached classifier and their scores are comparable.
+    classifier_seed: int = 0
     checkpoint_every: int = 500
     sample_every: int = 500
     log_every: int = 50
@@ -237,7 +240,7 @@ def make_classifier(config):
 
     settings = classifier.ClassifierSettings(
         dataset=config.dataset, data_dir=config.data_dir, num_samples=config.classifier_samples,
-        epochs=config.classifier_epochs, seed=config.seed,
+        epochs=config.classifier_epochs, seed=config.classifier_seed,
     )
     return classifier.load_or_train(settings, cache_dir=config.classifier_cache_dir)
 

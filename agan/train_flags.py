@@ -60,6 +60,10 @@ _CLASSIFIER_SAMPLES = flags.DEFINE_integer(
 _CLASSIFIER_EPOCHS = flags.DEFINE_integer(
     "classifier_epochs", _DEFAULTS.classifier_epochs, "Epochs of the dataset classifier.",
     lower_bound=1)
+_CLASSIFIER_SEED = flags.DEFINE_integer(
+    "classifier_seed", _DEFAULTS.classifier_seed,
+    "Seed of the dataset classifier, apart from --seed so that runs with different seeds are "
+    "scored by the same cached classifier.")
 _CHECKPOINT_EVERY = flags.DEFINE_integer(
     "checkpoint_every", _DEFAULTS.checkpoint_every, "Checkpoint interval in G steps (0: end only).",
     lower_bound=0)
@@ -85,6 +89,7 @@ def config_from_flags(architecture=None):
         classifier=_CLASSIFIER.value, inception_weights=_INCEPTION_WEIGHTS.value,
         classifier_cache_dir=_CLASSIFIER_CACHE_DIR.value,
         classifier_samples=_CLASSIFIER_SAMPLES.value, classifier_epochs=_CLASSIFIER_EPOCHS.value,
+        classifier_seed=_CLASSIFIER_SEED.value,
         checkpoint_every=_CHECKPOINT_EVERY.value, sample_every=_SAMPLE_EVERY.value,
         log_every=_LOG_EVERY.value, seed=_SEED.value,
     )

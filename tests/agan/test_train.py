@@ -116,3 +116,15 @@ def test_agan_train_command_reads_flagfiles_and_names_a_bad_architecture(tmp_pat
     assert f"agan_train: error: {bad}" in process.stderr
     assert "version" in process.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_runs_with_different_seeds_share_one_dataset_classifier(tmp_path):
+    cache = tmp_path / "cache"
+    first = train.make_classifier(_config(tmp_path, cache, seed=0, classifier_samples=60))
+    second = train.make_classifier(_config(tmp_path, cache, seed=1, classifier_samples=60))
+    assert len(list(cache.glob("*.keras"))) == 1
+    assert first.info == second.info
+    other = train.make_classifier(
+        _config(tmp_path, cache, seed=1, classifier_samples=60, classifier_seed=1))
+    assert len(list(cache.glob("*.keras"))) == 2
+    assert other.info["settings"]["seed"] == 1
