@@ -24,7 +24,7 @@ Output folder of a search (the chief's, or the single process's):
 
     search_log.jsonl   one JSON line per rewarded trial (see `LOG_FIELDS`), in reward order
     keras_tuner/       keras-tuner project: oracle_state.npz, trial_<id>/ (child GAN runs)
-    top/, figures/     written at the end by `agan.search_report`
+    top/, figures/, summary.json   written at the end by `agan.search_report`
 """
 import collections
 import dataclasses

@@ -7,6 +7,7 @@ Written into the search's output folder:
     figures/operations.png          each module's operation distribution over controller updates
                                     (paper Figure 7)
     figures/best_rank_<r>.png       module drawings of the best architectures (paper Figure 6)
+    summary.json                    mean reward and IS per block of `BLOCK_SIZE` trials
 """
 import pathlib
 
@@ -17,9 +18,12 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the headless back
 import numpy as np  # noqa: E402
 
 from agan import describe, search_space  # noqa: E402
-from agan.atomic_write import atomic_path  # noqa: E402
+from agan.atomic_write import atomic_path, write_json  # noqa: E402
 
 NUM_DRAWN = 3
+# Trials per block of the summary: the paper's controller batch (section 4.2: an update per 10
+# rewards), also Figure 4's averaging window.
+BLOCK_SIZE = 10
 
 
 def ranked(entries):
@@ -36,6 +40,34 @@ def score_curves(entries, window):
     start = np.maximum(n - window, 0)
     average = (cumulative[n] - cumulative[start]) / (n - start)
     return n, average, np.maximum.accumulate(scores)
+
+
+def block_means(entries, size=BLOCK_SIZE):
+    """Per block of `size` consecutive log entries (reward order; the last block may be shorter):
+    {"trials": "<first>-<last>", "count", "mean_reward", "mean_inception_score",
+    "best_inception_score"}. Rising mean reward over the blocks is the search learning."""
+    if size < 1:
+        raise ValueError(f"size: expected a positive block size, got {size}")
+    blocks = []
+    for start in range(0, len(entries), size):
+        block = entries[start:start + size]
+        scores = [e["inception_score"] for e in block]
+        blocks.append({
+            "trials": f"{block[0]['trial']}-{block[-1]['trial']}",
+            "count": len(block),
+            "mean_reward": float(np.mean([e["reward"] for e in block])),
+            "mean_inception_score": float(np.mean(scores)),
+            "best_inception_score": float(np.max(scores)),
+        })
+    return blocks
+
+
+def format_blocks(blocks):
+    """`block_means` as lines of text, one per block."""
+    return "\n".join(
+        f"trials {b['trials']}: mean reward {b['mean_reward']:.3f}, mean IS "
+        f"{b['mean_inception_score']:.3f}, best IS {b['best_inception_score']:.3f}"
+        for b in blocks)
 
 
 def _save(figure, path):
@@ -87,8 +119,8 @@ def plot_operation_distributions(history, path):
 
 def write_report(entries, history, output_dir, *, top_k=5):
     """Writes the top-k files and figures for log `entries` (dicts of `agan.search.LOG_FIELDS`)
-    and controller `history`; returns {"top": [paths], "figures": [paths]}. With no entries yet,
-    writes nothing."""
+    and controller `history`; returns {"top": [paths], "figures": [paths], "summary": path}. With
+    no entries yet, writes nothing."""
     output_dir = pathlib.Path(output_dir)
     written = {"top": [], "figures": []}
     if not entries:
@@ -114,4 +146,10 @@ def write_report(entries, history, output_dir, *, top_k=5):
         operations = output_dir / "figures" / "operations.png"
         plot_operation_distributions(history, operations)
         written["figures"].append(operations)
+    written["summary"] = output_dir / "summary.json"
+    write_json(written["summary"], {
+        "block_size": BLOCK_SIZE,
+        "blocks": block_means(entries),
+        "best": {k: best[0][k] for k in ("trial", "inception_score", "reward")},
+    })
     return written

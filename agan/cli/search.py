@@ -11,7 +11,7 @@ import sys
 
 from absl import app, flags
 
-from agan import search, search_space, train, train_flags
+from agan import search, search_report, search_space, train, train_flags
 from agan.cli import check_usage
 
 _DEFAULTS = search.SearchConfig()
@@ -138,6 +138,8 @@ def main(argv):
         mean = sum(e["reward"] for e in entries) / len(entries)
         print(f"{len(entries)} architectures rewarded; best IS {best['inception_score']:.3f} "
               f"(trial {best['trial']}), mean reward {mean:.3f}; outputs in {_OUTPUT_DIR.value}")
+        print(f"per block of {search_report.BLOCK_SIZE} trials (summary.json):")
+        print(search_report.format_blocks(search_report.block_means(entries)))
     return 0
 
 
