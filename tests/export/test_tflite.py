@@ -4,9 +4,13 @@ import json
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from export import parity, sidecar, tflite
 from export import predictor as predictor_lib
+from exposure import agent as agent_lib
+from exposure import networks, train_config
+from exposure.train_config import TrainConfig
 from mobile import program as program_lib
 
 # fp32 TFLite vs the TF graph, in operator units (EV stops, exponents, multipliers, slopes):
@@ -129,3 +133,20 @@ def test_parity_compares_only_the_agreeing_prefix():
     result = parity.compare([ref], [cand], names)
     assert (result.step_agreement, result.program_agreement) == (2 / 3, 0.0)
     assert (result.prefix_steps, result.max_param_error) == (1, 0.5)
+
+
+def test_a_masked_policy_exports_programs_without_repeated_filters(tmp_path, thumbnails):
+    (tmp_path / "model").mkdir()
+    config = TrainConfig(filters=("exposure", "gamma", "tone_curve"), num_steps=3,
+                         mask_used_filters=True)
+    train_config.save(config, tmp_path / "model")
+    policy = agent_lib.build_policy(config)
+    tf.train.Checkpoint(policy=networks.checkpoint_variables(policy)).save(
+        tmp_path / "model" / agent_lib.CHECKPOINT_SUBDIR / "ckpt")
+    path, _ = tflite.export(tmp_path / "model", tmp_path / "masked.tflite")
+    agent = agent_lib.load_agent(tmp_path / "model")
+    runner = tflite.TFLitePredictor(path)
+    for thumbnail in thumbnails[:6]:
+        chosen = runner(thumbnail[None])["filter_index"][0]
+        assert sorted(chosen) == [0, 1, 2]
+        np.testing.assert_array_equal(chosen, agent.decide(thumbnail[None])["filter_index"][0])
