@@ -46,3 +46,18 @@ def test_the_benchmark_flagfile_parses_to_a_valid_training_config(tmp_path):
     finally:
         flags.FLAGS.unparse_flags()
     assert config.iterations == 200 and config.batch_size == 8 and config.replay_size == 64
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("paper.flags", dict(batch_size=64, iterations=20000, replay_size=2048,
+                         mask_used_filters=False)),
+    ("demo.flags", dict(batch_size=8, iterations=200, replay_size=128, mask_used_filters=True)),
+])
+def test_the_training_flagfiles_parse_to_their_configs(name, expected, monkeypatch):
+    monkeypatch.chdir(FLAGSFILE.parents[2])  # demo.flags includes configs/exposure/paper.flags
+    try:
+        flags.FLAGS(["exposure_train", f"--flagfile={FLAGSFILE.with_name(name)}"])
+        config = benchmark_cli.train_cli.config_from_flags()
+    finally:
+        flags.FLAGS.unparse_flags()
+    assert {key: getattr(config, key) for key in expected} == expected
