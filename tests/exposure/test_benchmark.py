@@ -45,7 +45,8 @@ def test_the_benchmark_flagfile_parses_to_a_valid_training_config(tmp_path):
         assert flags.FLAGS.heldout == ["rocket"]
     finally:
         flags.FLAGS.unparse_flags()
-    assert config.iterations == 200 and config.batch_size == 8 and config.replay_size == 64
+    assert config.iterations == 600 and config.batch_size == 8 and config.replay_size == 64
+    assert config.mask_used_filters
 
 
 @pytest.mark.parametrize("name, expected", [
