@@ -115,6 +115,21 @@ def _link(source, destination):
     os.replace(tmp, destination)
 
 
+def _remove_stale(data):
+    """Deletes what an earlier split left in the benchmark's own folders (the photo folder changed
+    since): a photo must never be both a training input and held out."""
+    def stem(name):
+        return pathlib.Path(name).stem
+
+    keep = {data.train_raw: set(data.train_photos), data.heldout_raw: set(data.heldout_photos),
+            data.targets: {f"{stem(n)}.jpg" for n in data.target_photos},
+            data.heldout_truth: {f"{stem(n)}.png" for n in data.heldout_photos}}
+    for folder, names in keep.items():
+        for path in folder.iterdir():
+            if path.name not in names and (path.is_symlink() or path.is_file()):
+                path.unlink()
+
+
 def split_photos(count, *, heldout_fraction=DEFAULT_HELDOUT_FRACTION,
                  target_fraction=DEFAULT_TARGET_FRACTION, seed=0):
     """A seeded split of `count` photos into (train, targets, held out) index arrays, disjoint,
@@ -176,6 +191,7 @@ def prepare_photo_data(output_dir, photo_dir, *, heldout_fraction=DEFAULT_HELDOU
         else:
             _link(photos[i], data.heldout_raw / names[i])
             write_image(data.heldout_truth / f"{stem}.png", styled, bits=16)
+    _remove_stale(data)
     if not any(data.heldout_truth.iterdir()) or not any(data.targets.iterdir()):
         raise ImageReadError(photo_dir, "no readable held-out or target RAW; skipped: "
                              + "; ".join(message for _, message in skipped))

@@ -195,3 +195,12 @@ def test_a_folder_of_raws_is_split_styled_and_linked_not_copied(tmp_path):
     # The same command again gives the same split.
     again = bench.prepare_photo_data(tmp_path / "run", photos, seed=1, progress=False)
     assert again.heldout_photos == data.heldout_photos
+    # A changed folder changes the split; nothing of the old split is left behind.
+    (photos / "broken.dng").unlink()
+    for k in range(5, 9):
+        write_test_dng(photos / f"img{k}.dng", smooth_linear_image(96, 128) * 0.1 * k)
+    changed = bench.prepare_photo_data(tmp_path / "run", photos, seed=1, progress=False)
+    assert sorted(p.name for p in changed.train_raw.iterdir()) == sorted(changed.train_photos)
+    assert sorted(p.name for p in changed.heldout_raw.iterdir()) == sorted(changed.heldout_photos)
+    assert len(list(changed.heldout_truth.iterdir())) == len(changed.heldout_photos)
+    assert len(list(changed.targets.iterdir())) == len(changed.target_photos)
