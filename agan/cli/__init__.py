@@ -1,5 +1,7 @@
 """Command-line entry points of agan: thin absl mains over the library."""
-from absl import app
+import sys
+
+from absl import app, flags
 
 
 def check_usage(argv, *required):
@@ -17,3 +19,16 @@ def check_usage(argv, *required):
     missing = [f"--{holder.name}" for holder in required if holder.value in (None, "")]
     if missing:
         raise app.UsageError(f"required flag(s) not given: {', '.join(missing)}")
+
+
+def run_main(main, module_name):
+    """`app.run(main)` for the command defined in module `module_name`, with a `--help` that
+    describes it: absl prints the main module's docstring and flags, and the main module of an
+    installed console script is its generated wrapper, so the command module's docstring and key
+    flags are lent to it."""
+    for flag in flags.FLAGS.get_key_flags_for_module(module_name):
+        flags.FLAGS.register_key_flag_for_module(sys.argv[0], flag)
+    main_module = sys.modules["__main__"]
+    if main_module.__name__ != module_name:
+        main_module.__doc__ = sys.modules[module_name].__doc__
+    app.run(main)

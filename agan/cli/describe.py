@@ -1,10 +1,10 @@
 """agan_describe: draws an architecture's three modules as graphs (AGAN Figure 6) into a PNG."""
 import pathlib
 
-from absl import app, flags
+from absl import flags
 
 from agan import describe, search_space
-from agan.cli import check_usage
+from agan.cli import check_usage, run_main
 
 _ARCHITECTURE = flags.DEFINE_string(
     "architecture", None,
@@ -37,7 +37,7 @@ def main(argv):
 
 
 def run():
-    app.run(main)
+    run_main(main, __name__)
 
 
 if __name__ == "__main__":

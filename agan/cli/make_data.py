@@ -1,8 +1,8 @@
 """agan_make_data: writes an AGAN dataset as <dataset>.npz plus a samples.png grid."""
-from absl import app, flags
+from absl import flags
 
 from agan import data, materialize
-from agan.cli import check_usage
+from agan.cli import check_usage, run_main
 
 _DATASET = flags.DEFINE_enum(
     "dataset", "builtin", list(data.DATASETS),
@@ -40,7 +40,7 @@ def main(argv):
 
 
 def run():
-    app.run(main)
+    run_main(main, __name__)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,9 @@ import sys
 from absl import app, flags
 
 from agan import search, search_report, search_space, train, train_flags
-from agan.cli import check_usage
+from agan.cli import check_usage, run_main
+
+flags.adopt_module_key_flags(train_flags)  # agan_search --help lists the child-GAN flags too
 
 _DEFAULTS = search.SearchConfig()
 
@@ -144,7 +146,7 @@ def main(argv):
 
 
 def run():
-    app.run(main)
+    run_main(main, __name__)
 
 
 if __name__ == "__main__":

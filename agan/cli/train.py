@@ -2,10 +2,12 @@
 
 Running the same command again resumes from the last checkpoint in --output_dir.
 """
-from absl import app, flags
+from absl import flags
 
 from agan import search_space, train, train_flags
-from agan.cli import check_usage
+from agan.cli import check_usage, run_main
+
+flags.adopt_module_key_flags(train_flags)  # agan_train --help lists the shared training flags
 
 _ARCHITECTURE = flags.DEFINE_string(
     "architecture", None,
@@ -32,7 +34,7 @@ def main(argv):
 
 
 def run():
-    app.run(main)
+    run_main(main, __name__)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from export import onnx as onnx_lib
 from export import saved_model as saved_model_lib
 from export import tflite as tflite_lib
 from exposure import image_io
+from mobile.cli import run_main
 
 FORMATS = ("tflite", "saved_model", "onnx")
 SUFFIXES = {"tflite": ".tflite", "onnx": ".onnx"}
@@ -90,7 +91,7 @@ def main(argv):
 
 
 def run():
-    app.run(main)
+    run_main(main, __name__)
 
 
 if __name__ == "__main__":

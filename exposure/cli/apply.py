@@ -14,6 +14,7 @@ from absl import app, flags
 from exposure import apply as apply_lib
 from exposure import image_io
 from mobile import program as program_lib
+from mobile.cli import run_main
 from mobile.fast_render import DEFAULT_LUT_SIZE
 
 _PROGRAM = flags.DEFINE_string("program", None, "Program JSON file (an exposure-program document).")
@@ -92,7 +93,7 @@ def main(argv):
 
 
 def run():
-    app.run(main)
+    run_main(main, __name__)
 
 
 if __name__ == "__main__":

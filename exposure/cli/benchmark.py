@@ -1,18 +1,18 @@
 """exposure_benchmark: the reverse-engineering benchmark of Exposure paper section 6.2, in one command.
 
     exposure_benchmark --flagfile=configs/exposure/benchmark.flags --output_dir=runs/benchmark
+    exposure_benchmark --flagfile=configs/exposure/benchmark.flags --photo_dir=~/fivek/raw \
+        --output_dir=runs/benchmark_fivek
 
-Builds the split of the built-in photos, or of your own RAWs with `--photo_dir=FOLDER` (training
-RAWs, styled targets, held-out RAWs with the style's true output), trains the agent, retouches the held-out photos and prints the histogram
-intersections, paired ΔE2000 / PSNR and the programs found, beside the "input as-is" and "identity
-program" baselines; writes <output_dir>/report.json. Running it again resumes the training.
+Splits the built-in photos, or your own RAWs (`--photo_dir`), into training RAWs, styled targets
+and held-out RAWs with the style's true output; trains the agent, retouches the held-out photos
+and prints the histogram intersections, paired ΔE2000 / PSNR and the programs found, beside the
+"input as-is" and "identity program" baselines and the "fitted program" upper bound; writes
+<output_dir>/report.json. Running it again resumes the training.
 
 Every training setting of exposure_train (`--iterations`, `--batch_size`, `--seed`, ...; see
 exposure.cli.train) is a flag here too, and so are its `--cache_dir`, `--stop_after` and
 `--progress`; its `--raw_dir` / `--target_dir` are not used (the benchmark makes its own data).
-
-    exposure_benchmark --flagfile=configs/exposure/benchmark.flags --photo_dir=~/fivek/raw \
-        --output_dir=runs/benchmark_fivek
 """
 import sys
 
@@ -20,6 +20,9 @@ from absl import app, flags
 
 from exposure import black_box_benchmark, builtin_data, image_io
 from exposure.cli import train as train_cli  # defines the training flags shared with exposure_train
+from mobile.cli import run_main
+
+flags.adopt_module_key_flags(train_cli)  # exposure_benchmark --help lists the training flags
 
 _HELDOUT = flags.DEFINE_list(
     "heldout", list(black_box_benchmark.DEFAULT_HELDOUT),
@@ -78,7 +81,7 @@ def main(argv):
 
 
 def run():
-    app.run(main)
+    run_main(main, __name__)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ CIE ΔE2000 against paired references."""
 from absl import app, flags
 
 from exposure import evaluation, metrics
+from mobile.cli import run_main
 
 _OUTPUTS = flags.DEFINE_string(
     "outputs", None,
@@ -60,7 +61,7 @@ def main(argv):
 
 
 def run():
-    app.run(main)
+    run_main(main, __name__)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ from absl import app, flags
 
 from exposure import builtin_data
 from exposure.cli import check_usage
+from mobile.cli import run_main
 
 _OUTPUT_DIR = flags.DEFINE_string(
     "output_dir", None,
@@ -32,7 +33,7 @@ def main(argv):
 
 
 def run():
-    app.run(main)
+    run_main(main, __name__)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from exposure import agent as agent_lib
 from exposure import apply as apply_lib
 from exposure import image_io
 from exposure import retouch as retouch_lib
+from mobile.cli import run_main
 
 _MODEL_DIR = flags.DEFINE_string(
     "model_dir", None, "Model directory written by exposure_train (config.json, checkpoints/).")
@@ -81,7 +82,7 @@ def main(argv):
 
 
 def run():
-    app.run(main)
+    run_main(main, __name__)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from absl import app, flags
 
 from exposure import train as train_lib
 from exposure import train_config
+from mobile.cli import run_main
 
 _RAW_DIR = flags.DEFINE_string(
     "raw_dir", None, "Folder of input photos (RAW such as DNG/CR2/NEF, TIFF, PNG, JPEG), read "
@@ -85,7 +86,7 @@ def main(argv):
 
 
 def run():
-    app.run(main)
+    run_main(main, __name__)
 
 
 if __name__ == "__main__":

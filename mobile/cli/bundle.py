@@ -6,6 +6,7 @@ from absl import app, flags
 from mobile import bundle
 from mobile import lut as lut_lib
 from mobile import program as program_lib
+from mobile.cli import run_main
 
 _OUTPUT_DIR = flags.DEFINE_string(
     "output_dir", None, "Folder to write the bundle into (created if missing; files of the same "
@@ -40,7 +41,7 @@ def main(argv):
 
 
 def run():
-    app.run(main)
+    run_main(main, __name__)
 
 
 if __name__ == "__main__":
