@@ -102,7 +102,7 @@ def test_conditional_training_runs(tmp_path, classifier_cache):
     assert (tmp_path / "conditional" / "samples_1.png").is_file()
 
 
-@pytest.mark.parametrize("flagfile", ["train_demo.flags", "train_paper.flags"])
+@pytest.mark.parametrize("flagfile", ["train_demo.flags", "train_paper.flags", "train_long.flags"])
 def test_agan_train_command_reads_flagfiles_and_names_a_bad_architecture(tmp_path, flagfile):
     root = pathlib.Path(__file__).resolve().parents[2]
     bad = tmp_path / "bad.json"
