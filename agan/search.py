@@ -380,7 +380,12 @@ class ControllerOracle(keras_tuner.Oracle):
         self.set_state(state["oracle"])
         for trial_id in self.end_order:  # ended, but saved before keras-tuner let go of it
             self._forget_ongoing(trial_id)
-        self.controller.set_state(controller_state)
+        try:
+            self.controller.set_state(controller_state)
+        except ValueError as error:
+            raise ValueError(
+                f"{path}: the saved controller does not fit this search ({error}); was it started "
+                f"with another --num_operations than {self.config.num_operations}?") from error
         now = self.clock()
         self.leases = {t: [holder, now + self.config.lease_seconds]
                        for t, (holder, _) in state["leases"].items()}

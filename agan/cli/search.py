@@ -38,6 +38,10 @@ _TUNER_ID = flags.DEFINE_string(
 _MAX_TRIALS = flags.DEFINE_integer(
     "max_trials", _DEFAULTS.max_trials, "Architectures to evaluate (paper: 20,000).",
     lower_bound=1)
+_NUM_OPERATIONS = flags.DEFINE_integer(
+    "num_operations", _DEFAULTS.num_operations,
+    "Operations the controller samples per module (paper: 6). Fewer make smaller cells, cheaper "
+    "children and a smaller policy to learn.", lower_bound=1)
 _REWARDS_PER_UPDATE = flags.DEFINE_integer(
     "rewards_per_update", _DEFAULTS.rewards_per_update,
     "Rewards per controller update (paper: 10).", lower_bound=1)
@@ -78,7 +82,7 @@ def config_from_flags():
     """The SearchConfig the flags describe."""
     return search.SearchConfig(
         child=train_flags.config_from_flags(), max_trials=_MAX_TRIALS.value,
-        rewards_per_update=_REWARDS_PER_UPDATE.value,
+        num_operations=_NUM_OPERATIONS.value, rewards_per_update=_REWARDS_PER_UPDATE.value,
         controller_learning_rate=_CONTROLLER_LR.value, entropy_weight=_ENTROPY_WEIGHT.value,
         baseline_decay=_BASELINE_DECAY.value, is_max=_IS_MAX.value,
         lease_seconds=_LEASE_SECONDS.value, max_retries_per_trial=_MAX_RETRIES.value,

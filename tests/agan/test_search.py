@@ -5,6 +5,7 @@ import json
 import os
 import pathlib
 import signal
+import subprocess
 import sys
 import time
 
@@ -126,6 +127,16 @@ def test_state_is_saved_atomically_and_resumed(shared_oracle):
     assert resumed.search_finished()
 
 
+def test_resuming_with_another_num_operations_names_the_flag(shared_oracle):
+    oracle, clock, tmp_path = shared_oracle
+    oracle.save()
+    other = search.ControllerOracle(
+        search_fixtures.config(6, lease_seconds=10.0, num_operations=2), clock=clock)
+    other._set_project_dir(str(tmp_path), search.PROJECT_NAME)
+    with pytest.raises(ValueError, match="--num_operations than 2"):
+        other.reload()
+
+
 def test_real_tuner_trains_a_tiny_child_gan(tmp_path):
     child = train.TrainConfig(
         channels=4, latent_dim=8, steps=1, d_steps_per_g_step=1, data_limit=64, eval_samples=20,
@@ -204,3 +215,34 @@ def test_distributed_search_survives_a_dead_worker_and_a_chief_restart(tmp_path)
     with np.load(output_dir / search.PROJECT_NAME / search.STATE_FILE) as stored:
         assert int(stored["controller/num_updates"]) == max_trials // 2
     assert len(list((output_dir / "top").glob("rank_*.json"))) == 2
+
+
+_PARSE_SEARCH_FLAGFILES = """
+import json, sys
+from absl import flags
+from agan.cli import search as cli
+out = {}
+for name in sys.argv[1:]:
+    flags.FLAGS(["agan_search", "--flagfile=configs/agan/" + name, "--output_dir=unused"])
+    config = cli.config_from_flags()
+    config.validate()
+    out[name] = dict(num_operations=config.num_operations, max_trials=config.max_trials,
+                     rewards_per_update=config.rewards_per_update, steps=config.child.steps,
+                     local_workers=flags.FLAGS.local_workers)
+    flags.FLAGS.unparse_flags()
+print(json.dumps(out))
+"""
+
+
+def test_the_search_flagfiles_parse_to_valid_configs():
+    names = ["demo.flags", "paper.flags", "long.flags", "long_small_cells.flags"]
+    process = subprocess.run([sys.executable, "-c", _PARSE_SEARCH_FLAGFILES, *names],
+                             capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert process.returncode == 0, process.stderr[-2000:]
+    configs = json.loads(process.stdout.strip().splitlines()[-1])
+    assert configs["paper.flags"]["num_operations"] == 6
+    assert configs["paper.flags"]["max_trials"] == 20000
+    assert configs["paper.flags"]["rewards_per_update"] == 10
+    assert configs["long.flags"]["num_operations"] == 6
+    assert configs["long_small_cells.flags"] == dict(
+        num_operations=3, max_trials=200, rewards_per_update=5, steps=120, local_workers=2)
