@@ -7,7 +7,8 @@ Written into the search's output folder:
     figures/operations.png          each module's operation distribution over controller updates
                                     (paper Figure 7)
     figures/best_rank_<r>.png       module drawings of the best architectures (paper Figure 6)
-    summary.json                    mean reward and IS per block of `BLOCK_SIZE` trials
+    summary.json                    mean reward and IS per block of `BLOCK_SIZE` trials, and
+                                    the reward's trend over the search (`reward_trend`)
 """
 import pathlib
 
@@ -60,6 +61,34 @@ def block_means(entries, size=BLOCK_SIZE):
             "best_inception_score": float(np.max(scores)),
         })
     return blocks
+
+
+def reward_trend(entries):
+    """Whether the reward rises over the search (log entries in reward order): {"count",
+    "spearman" (rank correlation of reward with order), "p_value" (two-sided, of no correlation),
+    "first_half_mean_reward", "second_half_mean_reward"}. Correlation and p-value are None with
+    fewer than 3 entries or constant rewards."""
+    from scipy import stats
+
+    rewards = np.array([e["reward"] for e in entries], np.float64)
+    half = len(rewards) // 2
+    trend = {"count": len(rewards), "spearman": None, "p_value": None,
+             "first_half_mean_reward": float(rewards[:half].mean()) if half else None,
+             "second_half_mean_reward": float(rewards[half:].mean()) if len(rewards) else None}
+    if len(rewards) >= 3 and np.ptp(rewards) > 0:
+        result = stats.spearmanr(np.arange(len(rewards)), rewards)
+        trend.update(spearman=float(result.statistic), p_value=float(result.pvalue))
+    return trend
+
+
+def format_trend(trend):
+    """`reward_trend` as one line of text."""
+    if trend["spearman"] is None:
+        return f"reward trend: not measurable from {trend['count']} rewards"
+    return (f"reward trend over {trend['count']} trials: Spearman correlation with trial order "
+            f"{trend['spearman']:.3f} (p = {trend['p_value']:.2g}); mean reward first half "
+            f"{trend['first_half_mean_reward']:.3f}, second half "
+            f"{trend['second_half_mean_reward']:.3f}")
 
 
 def format_blocks(blocks):
@@ -150,6 +179,7 @@ def write_report(entries, history, output_dir, *, top_k=5):
     write_json(written["summary"], {
         "block_size": BLOCK_SIZE,
         "blocks": block_means(entries),
+        "reward_trend": reward_trend(entries),
         "best": {k: best[0][k] for k in ("trial", "inception_score", "reward")},
     })
     return written

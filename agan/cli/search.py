@@ -146,6 +146,7 @@ def main(argv):
               f"(trial {best['trial']}), mean reward {mean:.3f}; outputs in {_OUTPUT_DIR.value}")
         print(f"per block of {search_report.BLOCK_SIZE} trials (summary.json):")
         print(search_report.format_blocks(search_report.block_means(entries)))
+        print(search_report.format_trend(search_report.reward_trend(entries)))
     return 0
 
 

@@ -28,6 +28,19 @@ def test_block_means_average_each_block_and_keep_a_short_last_block():
         search_report.block_means(entries, size=0)
 
 
+def test_reward_trend_measures_a_rise_and_refuses_too_few_rewards():
+    rising = search_report.reward_trend(_entries([(0.1 * i + 0.05 * (i % 3), 2.0) for i in range(20)]))
+    assert rising["spearman"] > 0.9 and rising["p_value"] < 1e-3
+    assert rising["first_half_mean_reward"] < rising["second_half_mean_reward"]
+    falling = search_report.reward_trend(_entries([(2.0 - 0.1 * i, 2.0) for i in range(20)]))
+    assert falling["spearman"] == pytest.approx(-1.0)
+    assert "-1.000" in search_report.format_trend(falling)
+    flat = search_report.reward_trend(_entries([(0.3, 2.0)] * 5))
+    assert flat["spearman"] is None and flat["second_half_mean_reward"] == pytest.approx(0.3)
+    assert search_report.format_trend(flat) == "reward trend: not measurable from 5 rewards"
+    assert search_report.reward_trend(_entries([(0.2, 2.0), (0.4, 2.0)]))["spearman"] is None
+
+
 def test_write_report_writes_top_files_figures_and_summary(tmp_path):
     entries = _entries([(0.1 * i, 1.0 + 0.1 * ((7 * i) % 12)) for i in range(12)])
     history = [{"update": 0, "rewards": 0,
@@ -44,4 +57,5 @@ def test_write_report_writes_top_files_figures_and_summary(tmp_path):
     assert [b["count"] for b in summary["blocks"]] == [10, 2]
     assert summary["blocks"][1]["mean_reward"] == pytest.approx(1.05)
     assert summary["best"]["trial"] == best["trial"]
+    assert summary["reward_trend"]["spearman"] == pytest.approx(1.0)
     assert search_report.write_report([], history, tmp_path / "empty") == {"top": [], "figures": []}
