@@ -23,8 +23,10 @@ within 6 codes (33) / 1 code (65) for every program. The maximum is much larger 
 on a few pixels: the saturation filter is discontinuous at the grey axis (a pixel with a trace of
 colour gets the full boost, a grey one none) and clipping inside curves and contrast puts kinks
 between the nodes. `ERROR_BOUNDS_CODES`
-is the bound the tests hold the LUT to. The exact 8-bit table has zero error by construction (it
-*is* the renderer, evaluated once per input code and rounded).
+is the bound the tests hold the LUT to. The exact 8-bit table *is* the renderer, evaluated once
+per input code and rounded: within 1 output code of a render of the same codes on any CPU, and
+equal but where float32 rounding (which differs between numpy's SIMD and scalar loops, and so
+with array length and CPU) puts a value on the other side of a half code.
 
 Work is split into row blocks run on a thread pool: numpy releases the GIL inside its large
 ufunc loops and `take`, so threads use both cores without copying the image to other processes.
