@@ -36,7 +36,21 @@ _WIDTH = flags.DEFINE_integer("width", 6000, "Width of the synthetic RAW photo."
 _HEIGHT = flags.DEFINE_integer("height", 4000, "Height of the synthetic RAW photo.")
 _REPEATS = flags.DEFINE_integer("repeats", 3, "Timed repeats of each retouch stage (best kept).",
                                 lower_bound=1)
+_VARIANTS = flags.DEFINE_multi_string(
+    "variant", [], "Training settings to time beside the model's, as comma-separated "
+                   "TrainConfig overrides (e.g. critic_resolution=16,critic_width=0.5); each is "
+                   "printed with its speed-up over the model's settings, measured in this run.")
 flags.mark_flag_as_required("model_dir")
+
+
+def _override(config, text):
+    """`config` with the `key=value,...` overrides of `text` (values parsed as the field's type)."""
+    values = config.to_dict()
+    for item in filter(None, text.split(",")):
+        key, _, value = item.partition("=")
+        kind = type(values[key])
+        values[key] = (value.lower() in ("1", "true")) if kind is bool else kind(value)
+    return train_config.TrainConfig(**values)
 
 _XYZ_TO_LINEAR_SRGB = np.array([[3.2404542, -1.5371385, -0.4985314],
                                 [-0.9692660, 1.8760108, 0.0415560],
@@ -83,10 +97,15 @@ def main(argv):
     for batch in (int(b) for b in _BATCH_SIZES.value):
         cfg = train_config.TrainConfig(**{**config.to_dict(), "batch_size": batch,
                                           "replay_size": max(batch, config.replay_size)})
-        per_it, critic, actor = time_training(cfg, _ITERATIONS.value, _N_CRITIC.value)
-        print(f"training, batch {batch}: {per_it:.2f} s/iteration = {1 / per_it:.3f} it/s "
-              f"(critic update {critic * 1e3:.0f} ms x {_N_CRITIC.value}, actor update "
-              f"{actor * 1e3:.0f} ms)")
+        baseline = None
+        for name in ["model's settings", *_VARIANTS.value]:
+            variant = cfg if baseline is None else _override(cfg, name)
+            per_it, critic, actor = time_training(variant, _ITERATIONS.value, _N_CRITIC.value)
+            ratio = "" if baseline is None else f", {baseline / per_it:.2f}x the model's settings"
+            baseline = baseline or per_it
+            print(f"training, batch {batch}, {name}: {per_it:.2f} s/iteration = "
+                  f"{1 / per_it:.3f} it/s (critic update {critic * 1e3:.0f} ms x "
+                  f"{_N_CRITIC.value}, actor update {actor * 1e3:.0f} ms){ratio}")
 
     latest = tf.train.latest_checkpoint(str(model_dir / agent_lib.CHECKPOINT_SUBDIR))
     ckpt_bytes = folder_bytes(pathlib.Path(latest).parent.glob(pathlib.Path(latest).name + ".*"))

@@ -404,7 +404,8 @@ def run(config, output_dir, *, heldout=DEFAULT_HELDOUT, photo_dir=None,
     began = time.perf_counter()
     model_dir = data.root / "model"
     training = train.train(config, model_dir, data.train_raw, data.targets,
-                           cache_dir=cache_dir, stop_after=stop_after, progress=progress)
+                           cache_dir=cache_dir, stop_after=stop_after, progress=progress,
+                           heldout_dir=data.heldout_raw, heldout_truth_dir=data.heldout_truth)
     seconds["training"] = time.perf_counter() - began
 
     began = time.perf_counter()

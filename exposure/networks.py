@@ -18,6 +18,7 @@ import math
 import keras
 import tensorflow as tf
 
+from exposure.train_config import CRITIC_RESOLUTIONS
 from mobile import program as program_lib
 
 IMAGE_SIZE = 64  # Exposure paper, section 6: decisions are made on a 64x64 version of the photo
@@ -67,14 +68,15 @@ def dropout(features, seed):
 
 
 class ConvTrunk(keras.layers.Layer):
-    """Four 4x4 stride-2 convolutions (32, 64, 128, 256 channels, leaky ReLU 0.2, 'same' padding),
-    flattened: [B, 64, 64, C] -> [B, 4096]."""
+    """Four 4x4 stride-2 convolutions (32, 64, 128, 256 channels times `width`, leaky ReLU 0.2,
+    'same' padding), flattened: [B, S, S, C] -> [B, (S / 16)^2 * 256 * width]."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, width=1.0, **kwargs):
         super().__init__(**kwargs)
+        self.channels = tuple(max(1, round(c * width)) for c in TRUNK_CHANNELS)
         self.convs = [keras.layers.Conv2D(c, KERNEL_SIZE, strides=2, padding="same",
                                           name=f"conv{i + 1}")
-                      for i, c in enumerate(TRUNK_CHANNELS)]
+                      for i, c in enumerate(self.channels)]
 
     def build(self, input_shape):
         shape = input_shape
@@ -192,23 +194,37 @@ class Critic(keras.Model):
     filter outputs (an exposure of +3.5 stops makes values of 11) let a 1-Lipschitz critic
     separate fake from real by margins in the millions, and training diverged to NaN within 34
     iterations (configs/exposure/benchmark.flags); pixels pushed past white are then discouraged
-    by the out-of-range penalty of the reward, not by D."""
+    by the out-of-range penalty of the reward, not by D.
 
-    def __init__(self, **kwargs):
+    `resolution` < 64 area-averages the image to that size before the trunk (the statistics are
+    of the full image) and `width` scales the trunk's channels: a critic that sees less detail
+    has less room to tell scenes apart and more reason to judge tone and colour (the paper's
+    critic is resolution 64, width 1)."""
+
+    def __init__(self, resolution=IMAGE_SIZE, width=1.0, **kwargs):
         super().__init__(**kwargs)
-        self.trunk = ConvTrunk(name="critic_trunk")
+        if resolution not in CRITIC_RESOLUTIONS:
+            raise ValueError(f"critic resolution must be one of {CRITIC_RESOLUTIONS}, got "
+                             f"{resolution!r}")
+        self.resolution = int(resolution)
+        self.trunk = ConvTrunk(width=width, name="critic_trunk")
         self.fc = _dense(FC_UNITS, "critic_fc1")
         self.out = _dense(1, "critic_fc2")
 
     def build(self, input_shape=None):
-        self.trunk.build((None, IMAGE_SIZE, IMAGE_SIZE, 3 + NUM_STATISTICS))
-        self.fc.build((None, (IMAGE_SIZE // 16) ** 2 * TRUNK_CHANNELS[-1]))
+        self.trunk.build((None, self.resolution, self.resolution, 3 + NUM_STATISTICS))
+        cells = max(1, self.resolution // 16) ** 2
+        self.fc.build((None, cells * self.trunk.channels[-1]))
         self.out.build((None, FC_UNITS))
         self.built = True
 
     def call(self, images):
         images = tf.clip_by_value(images, 0.0, 1.0)
-        x = self.trunk(with_planes(images, image_statistics(images)))
+        statistics = image_statistics(images)
+        if self.resolution != IMAGE_SIZE:
+            factor = IMAGE_SIZE // self.resolution
+            images = tf.nn.avg_pool2d(images, factor, factor, "VALID")
+        x = self.trunk(with_planes(images, statistics))
         return self.out(tf.nn.leaky_relu(self.fc(x), LEAK))[:, 0]
 
 

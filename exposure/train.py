@@ -28,6 +28,7 @@ import tqdm
 
 from exposure import agent as agent_lib
 from exposure import data as data_lib
+from exposure import heldout as heldout_lib
 from exposure import networks, train_config
 from exposure.filters import build_filters
 from exposure.replay import ReplayMemory
@@ -51,7 +52,7 @@ class Learner(tf.Module):
         self.policy = agent_lib.build_policy(config)
         self.value = networks.ValueNetwork(len(config.filters), config.num_steps)
         self.value.build()
-        self.critic = networks.Critic()
+        self.critic = networks.Critic(config.critic_resolution, config.critic_width)
         self.critic.build()
         self.filters = build_filters(config.filters)
         self.optimizers = {}
@@ -201,7 +202,7 @@ def _write_summary(path, summary):
 
 
 def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after=None,
-          progress=True):
+          progress=True, heldout_dir=None, heldout_truth_dir=None):
     """Trains (or resumes training of) the agent; returns a summary dict.
 
     Args:
@@ -214,6 +215,11 @@ def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after
       stop_after: stop this run after this many iterations (a checkpoint is written), e.g. for
         time-sliced jobs; None runs to `config.iterations`.
       progress: show progress bars.
+      heldout_dir: optional folder of held-out input photos, scored every `config.eval_every`
+        iterations and at the end (exposure.heldout): histogram intersection against the
+        targets and, with `heldout_truth_dir` (the style's result of the same photos, by file
+        stem), CIE ΔE2000; logged to TensorBoard as heldout/* (the photos as they come in: at
+        step 0 as heldout_input/*) and returned under "heldout".
 
     Returns:
       dict: start_iteration, final_iteration, iterations_run, seconds and iterations_per_second
@@ -252,6 +258,12 @@ def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after
         _warm_up(learner, memory, raws)
 
     writer = tf.summary.create_file_writer(str(output_dir / LOG_SUBDIR))
+    evaluation = None
+    if heldout_dir is not None:
+        evaluation = _HeldoutEvaluation(
+            heldout_lib.load(heldout_dir, target_patches, truth_dir=heldout_truth_dir,
+                             tiff_encoding=config.tiff_encoding),
+            agent_lib.Agent(learner.policy, config.num_steps), writer)
     metrics, usage_counts = {}, np.zeros(len(config.filters), np.int64)
     began = time.perf_counter()
     bar = tqdm.trange(start, end, desc="exposure_train", unit="it", disable=not progress,
@@ -278,8 +290,11 @@ def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after
             usage_counts[:] = 0
         if done % config.image_every == 0 or done == end:
             _log_images(writer, done, learner, preview)
+        if evaluation is not None and (done % config.eval_every == 0 or done == end):
+            evaluation.run(done)
         bar.set_postfix(critic=f"{metrics['critic/wasserstein']:.3f}",
-                        reward=f"{metrics['reward/total']:.3f}")
+                        reward=f"{metrics['reward/total']:.3f}",
+                        **({} if evaluation is None else evaluation.postfix()))
         if done % config.checkpoint_every == 0:
             manager.save(checkpoint_number=done)
     if end % config.checkpoint_every and (end > start or manager.latest_checkpoint is None):
@@ -300,9 +315,42 @@ def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after
         "metrics": metrics,
         "checkpoint": manager.latest_checkpoint,
     }
+    if evaluation is not None:
+        if evaluation.last is None:
+            evaluation.run(end)
+        summary["heldout"] = {"photos": list(evaluation.heldout.names),
+                              "input_as_is": evaluation.baseline, "retouched": evaluation.last,
+                              "skipped": [list(s) for s in evaluation.heldout.skipped]}
     summary["parameters"]["total"] = sum(summary["parameters"].values())
     _write_summary(output_dir / SUMMARY_FILE, summary)
     return summary
+
+
+class _HeldoutEvaluation:
+    """Scores the policy on a `heldout.HeldoutSet` and logs heldout/* scalars."""
+
+    def __init__(self, heldout, agent, writer):
+        self.heldout, self.agent, self.writer = heldout, agent, writer
+        self.baseline = heldout.baseline()
+        self.last = None
+        with writer.as_default(step=0):
+            for name, value in self.baseline.items():
+                tf.summary.scalar(f"heldout_input/{name}", value)
+
+    def postfix(self):
+        """The progress bar's held-out figure: median ΔE2000 (or luminance intersection)."""
+        if self.last is None:
+            return {}
+        if "delta_e2000_median" in self.last:
+            return {"heldout_dE": f"{self.last['delta_e2000_median']:.2f}"}
+        return {"heldout_lum": f"{self.last['hist_luminance']:.2f}"}
+
+    def run(self, step):
+        self.last = self.heldout.evaluate(self.agent)
+        with self.writer.as_default(step=step):
+            for name, value in self.last.items():
+                tf.summary.scalar(f"heldout/{name}", value)
+        return self.last
 
 
 def _warm_up(learner, memory, raws):

@@ -15,6 +15,7 @@ from mobile import program as program_lib
 from mobile.atomic import atomic_output
 
 CONFIG_FILE = "config.json"
+CRITIC_RESOLUTIONS = (64, 32, 16)  # sizes the critic may judge (4 stride-2 convolutions need 16)
 
 
 def _field(default, help_text):
@@ -57,6 +58,11 @@ class TrainConfig:
     one_sided_penalty: bool = _field(
         False, "Penalize max(|grad| - 1, 0)^2 as the authors' code, instead of WGAN-GP's "
                "(|grad| - 1)^2 (the paper follows Gulrajani et al.).")
+    critic_resolution: int = _field(
+        64, "Size in pixels the critic judges the 64x64 image at, area-averaged: 64 (paper), 32 "
+            "or 16 (less detail to tell scenes apart by; judges tone and colour).")
+    critic_width: float = _field(
+        1.0, "Channel multiplier of the critic's convolutions (paper: 1, i.e. 32-64-128-256).")
     gamma: float = _field(1.0, "Discount factor (paper, section 5.2: 1).")
     reward_scale: float = _field(
         0.05, "Reward = this * (D(out) - D(in)) before penalties (authors' code: 0.05).")
@@ -74,6 +80,9 @@ class TrainConfig:
     keep_checkpoints: int = _field(3, "Checkpoints to keep.")
     log_every: int = _field(10, "TensorBoard scalars every this many iterations.")
     image_every: int = _field(500, "TensorBoard before/after image grid every this many iterations.")
+    eval_every: int = _field(
+        100, "Held-out evaluation every this many iterations (and at the end) when a held-out "
+             "folder is given: TensorBoard 'heldout/*' and summary.json.")
     seed: int = _field(0, "Seed of data order, crops, memory draws, sampling and dropout.")
     tiff_encoding: str = _field(
         "srgb", "Encoding of 16-bit/float TIFF and PNG inputs: srgb, prophoto or linear.")
@@ -89,7 +98,7 @@ class TrainConfig:
             raise ValueError(f"filters: expected >= 2 distinct names from "
                              f"{', '.join(program_lib.FILTER_NAMES)}; got {list(self.filters)}")
         positive = ("num_steps", "batch_size", "iterations", "replay_size", "n_critic",
-                    "checkpoint_every", "keep_checkpoints", "log_every", "image_every")
+                    "checkpoint_every", "keep_checkpoints", "log_every", "image_every", "eval_every")
         for name in positive:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -114,6 +123,12 @@ class TrainConfig:
         if self.mask_used_filters and self.num_steps > len(self.filters):
             raise ValueError(f"num_steps: mask_used_filters allows at most one step per filter "
                              f"({len(self.filters)}); got {self.num_steps}")
+        if (self.critic_resolution not in CRITIC_RESOLUTIONS
+                or isinstance(self.critic_resolution, bool)):
+            raise ValueError(f"critic_resolution: expected one of {CRITIC_RESOLUTIONS}, got "
+                             f"{self.critic_resolution!r}")
+        if not (isinstance(self.critic_width, (int, float)) and 0 < self.critic_width <= 4):
+            raise ValueError(f"critic_width: expected a number in (0, 4], got {self.critic_width!r}")
         if self.tiff_encoding not in TIFF_ENCODINGS:
             raise ValueError(f"tiff_encoding: expected one of {TIFF_ENCODINGS}, got "
                              f"{self.tiff_encoding!r}")

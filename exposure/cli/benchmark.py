@@ -47,7 +47,7 @@ FLAGS = flags.FLAGS
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}", exitcode=2)
-    for name in ("raw_dir", "target_dir"):
+    for name in ("raw_dir", "target_dir", "heldout_dir", "heldout_truth_dir"):
         if FLAGS[name].present:
             raise app.UsageError(f"--{name} is not used by exposure_benchmark: it builds its "
                                  f"own data from the built-in photos or --photo_dir", exitcode=2)

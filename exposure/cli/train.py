@@ -32,6 +32,13 @@ _STOP_AFTER = flags.DEFINE_integer(
     "stop_after", None, "Stop this run after this many iterations (a checkpoint is written; "
                         "run again to go on). Default: run to --iterations.", lower_bound=1)
 _PROGRESS = flags.DEFINE_bool("progress", True, "Show progress bars.")
+_HELDOUT_DIR = flags.DEFINE_string(
+    "heldout_dir", None, "Folder of held-out input photos (not trained on) scored every "
+                         "--eval_every iterations: TensorBoard heldout/* (histogram intersection "
+                         "against the targets; with --heldout_truth_dir also CIE ΔE2000).")
+_HELDOUT_TRUTH_DIR = flags.DEFINE_string(
+    "heldout_truth_dir", None, "With --heldout_dir: the style's result of each held-out photo "
+                               "(same file stem), to score ΔE2000 against.")
 
 
 def _define_config_flags():
@@ -71,11 +78,14 @@ def main(argv):
                        (_OUTPUT_DIR, "output_dir")):
         if not flag.value:
             raise app.UsageError(f"--{name} is required", exitcode=2)
+    if _HELDOUT_TRUTH_DIR.value and not _HELDOUT_DIR.value:
+        raise app.UsageError("--heldout_truth_dir needs --heldout_dir", exitcode=2)
     config = config_from_flags()
     try:
         summary = train_lib.train(config, _OUTPUT_DIR.value, _RAW_DIR.value, _TARGET_DIR.value,
                                   cache_dir=_CACHE_DIR.value, stop_after=_STOP_AFTER.value,
-                                  progress=_PROGRESS.value)
+                                  progress=_PROGRESS.value, heldout_dir=_HELDOUT_DIR.value,
+                                  heldout_truth_dir=_HELDOUT_TRUTH_DIR.value)
     except (OSError, ValueError) as error:  # missing folders, unreadable data, other settings
         print(f"exposure_train: {error}", file=sys.stderr)
         return 2

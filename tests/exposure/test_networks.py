@@ -1,5 +1,6 @@
 """Tests for exposure/networks.py: shapes, outputs, statistics, dropout seeds, parameter count."""
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from exposure import networks
@@ -104,3 +105,19 @@ def test_checkpoint_variables_restore_into_a_fresh_model(tmp_path):
     assert not np.allclose(first(images).numpy(), second(images).numpy())
     tf.train.Checkpoint(critic=networks.checkpoint_variables(second)).restore(path).assert_consumed()
     np.testing.assert_array_equal(first(images).numpy(), second(images).numpy())
+
+
+@pytest.mark.parametrize("resolution", [32, 16])
+def test_a_coarser_narrower_critic_scores_each_image(resolution):
+    critic = networks.Critic(resolution=resolution, width=0.5)
+    critic.build()
+    images = np.random.default_rng(0).uniform(0, 1, (3, 64, 64, 3)).astype(np.float32)
+    assert critic(images).shape == (3,)
+    assert networks.parameter_count(critic) < networks.parameter_count(_built(networks.Critic()))
+    with pytest.raises(ValueError, match="resolution"):
+        networks.Critic(resolution=20)
+
+
+def _built(model):
+    model.build()
+    return model

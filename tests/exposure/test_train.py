@@ -67,7 +67,7 @@ def test_a_stopped_run_resumes_and_leaves_a_self_describing_model(photos, tmp_pa
     first = _train(photos, model, stop_after=2)
     assert (first["start_iteration"], first["final_iteration"]) == (0, 2)
     assert tf.train.latest_checkpoint(str(model / "checkpoints")).endswith("ckpt-2")
-    second = _train(photos, model)
+    second = _train(photos, model, heldout_dir=photos / "target")
     # It continues from iteration 2 and ends where an uninterrupted run ends.
     assert (second["start_iteration"], second["final_iteration"]) == (2, TINY["iterations"])
     assert second["iterations_run"] == 2
@@ -81,7 +81,12 @@ def test_a_stopped_run_resumes_and_leaves_a_self_describing_model(photos, tmp_pa
         for record in tf.compat.v1.train.summary_iterator(str(event)):
             tags.update(v.tag for v in record.summary.value)
     assert {"critic/loss", "actor/loss", "value/loss", "reward/total",
-            "filter_usage/exposure", "filter_usage", "before_after"} <= tags
+            "filter_usage/exposure", "filter_usage", "before_after",
+            "heldout/hist_luminance", "heldout_input/hist_saturation"} <= tags
+    heldout = second["heldout"]
+    assert heldout["photos"] == ["t0", "t1", "t2"]
+    assert set(heldout["retouched"]) == set(heldout["input_as_is"]) == {
+        "hist_luminance", "hist_contrast", "hist_saturation"}
 
 
 def test_resuming_with_other_settings_is_refused(photos, tmp_path):
