@@ -21,7 +21,13 @@ import numpy as np
 
 from exposure import metrics
 from exposure.data import area_resize
-from exposure.image_io import SUPPORTED_EXTENSIONS, ImageReadError, list_images, read_linear, read_srgb
+from exposure.image_io import (
+    SUPPORTED_EXTENSIONS,
+    ImageReadError,
+    list_images,
+    read_linear,
+    read_srgb,
+)
 from mobile.render import render
 from mobile.srgb import linear_to_srgb
 
