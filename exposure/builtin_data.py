@@ -126,10 +126,10 @@ def _mate(name, file, description, credit):
                        description, "GPL-2+", credit, "/usr/share/doc/mate-backgrounds/copyright")
 
 
-def _plasma(name, folder, description, credit, image="1920x1200.jpg"):
+def _plasma(name, folder, description, credit):
     return SourcePhoto(
         name, "plasma-workspace-wallpapers", None,
-        f"/usr/share/wallpapers/{folder}/contents/images/{image}", description,
+        f"/usr/share/wallpapers/{folder}/contents/images/2560x1600.jpg", description,
         "LGPL-3.0", credit,
         f"/usr/share/wallpapers/{folder}/metadata.json (LGPLv3); the package's "
         "/usr/share/doc/plasma-workspace-wallpapers/copyright says GPL-2+ for all its files")
@@ -139,8 +139,8 @@ def _plasma(name, folder, description, credit, image="1920x1200.jpg"):
 # (camera, moon, ...), microscopy/medical ones (ihc, retina, cell), synthetic ones (color, logo,
 # chessboard) and hubble_deep_field (a telescope composite); matplotlib's other sample images
 # (logos, an icon, an MRI slice); the Plasma wallpapers that are renders (Altai, Canopee, Volna,
-# ...) or grayscale photos (ColdRipple, Grey). A Plasma wallpaper ships one picture at many sizes:
-# its 1920x1200 file is used (ColorfulCups has only 2560x1600).
+# ...) or grayscale photos (ColdRipple, Grey). A Plasma wallpaper is one 2560x1600 picture (Debian
+# links the files of its other sizes to it).
 POOL = (
     _skimage("astronaut", "astronaut.png", "portrait of astronaut Eileen Collins",
              "public domain", "NASA"),
@@ -190,8 +190,7 @@ POOL = (
     _mate("wood", "Wood.jpg", "pale wooden boards, close-up", "Jean-François Fortin Tam"),
     _mate("yellow_flower", "YellowFlower.jpg", "yellow flower, close-up", "Charles Barbin"),
     _plasma("by_the_water", "BytheWater", "wooden jetty by a lake at dusk", "Maciej Wiklo"),
-    _plasma("colorful_cups", "ColorfulCups", "stacked coloured cups from above", "Dmitri Popov",
-            image="2560x1600.jpg"),
+    _plasma("colorful_cups", "ColorfulCups", "stacked coloured cups from above", "Dmitri Popov"),
     _plasma("darkest_hour", "DarkestHour", "lake in blue fog before dawn", "Risto Saukonpää"),
     _plasma("evening_glow", "EveningGlow", "rowing boats on a shore at sunset", "Ian Hex"),
     _plasma("fallen_leaf", "FallenLeaf", "fallen autumn leaves, shallow focus", "Martin Klapetek"),
