@@ -32,9 +32,9 @@ MIN_CROP_SIDE = 256  # shortest crop side in pixels (the training pipeline needs
 CROP_FRACTION = 0.8  # corner crops span 80% of each side of the photo
 JPEG_QUALITY = 95  # with 4:4:4 chroma (no subsampling): near-lossless targets
 # Longest side of a photo at most, after its first downscale (by the smallest integer factor k that
-# gets there: each pixel the exact mean of a k x k block). The pip photos are at most 768 px and
-# stay as shipped; the Debian wallpapers (1280-2560 px) shrink by 2 or 3 to 640-960 px, which
-# keeps exposure_make_data on the whole pool at about a minute on 2 CPU cores. Training sees 80 px
+# gets there: each pixel the mean of a k x k block). The pip photos are at most 768 px and stay as
+# shipped; the Debian photos (1280-2560 px) shrink by 2 or 3 to 640-960 px, which keeps
+# exposure_make_data on the whole pool at about 25 s of CPU (one core). Training sees 80 px
 # patches (exposure.data.PATCH_SIZE), so larger photos would only cost time.
 MAX_SIDE = 1024
 SPLIT_SEED = 0  # seeds the scene split; the data's `seed` varies the raw draws, not the split
