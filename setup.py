@@ -42,7 +42,11 @@ setup(
         "scikit-image>=0.22",
         "tqdm>=4.66",
         "moderngl>=5.8,<6",  # tested: 5.13.0; headless GL (EGL) for the mobile shaders
-        "matplotlib>=3.8",  # ships grace_hopper.jpg (built-in Exposure targets); plots
+        "matplotlib>=3.8",  # ships grace_hopper.jpg (a built-in Exposure photo); plots
+        "scikit-learn>=1.3",  # tested: 1.9.1; ships china.jpg and flower.jpg (built-in photos)
+        # tested: 0.2.2.post1 (+ pyfftw, future, filetype: 13 MB); only its sporco/data photos
+        # (barbara, kodim23, monarch, sail, tulips) are read, its code is never imported
+        "sporco>=0.2.2",
         "tensorboard>=2.18,<2.22",  # tf.summary scalars and images (AGAN training)
         "keras-tuner>=1.4.7,<1.5",  # tested: 1.4.8; AGAN search Oracle/Tuner, distributed gRPC
         # Export (exposure_export and its tests): tested ai-edge-litert 2.3.0, tf2onnx 1.17.0,

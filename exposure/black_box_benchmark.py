@@ -2,12 +2,13 @@
 
 The black box is the built-in reference style (`exposure.reference_style`: auto-exposure, warm
 balance, a filmic curve, a CIELAB chroma boost, lifted black; none of the agent's filter forms).
-All photos are the built-in ones (`exposure.builtin_data`), split into three disjoint sets of
-photos (each photo gives 5 images: the full frame and 4 corner crops):
+All photos are the built-in ones (`exposure.builtin_data.POOL`, those installed), split by scene
+(`builtin_data.split_scenes`: seeded, a stereo pair never in two sets) into three disjoint sets
+(each photo gives 5 images: the full frame and 4 corner crops):
 
-- training inputs: RAW (DNG) versions of the input photos that are not held out;
-- targets: the built-in target collection, other photos in the style (unpaired);
-- held out: RAW versions of the held-out input photos, with the style's true output ("truth",
+- training inputs: RAW (DNG) versions of the training photos;
+- targets: other photos in the style (unpaired);
+- held out: RAW versions of the held-out photos, with the style's true output ("truth",
   16-bit PNG): the black box applied to the same RAW as a camera would show it (decoded with the
   camera white balance, sRGB: the "input as-is" condition), as the paper applies its black-box
   filters to the input photos. The truth is not the style of the clean photo the RAW was made from:
@@ -32,7 +33,6 @@ import pathlib
 import shutil
 import time
 
-import numpy as np
 from tqdm import tqdm
 
 from exposure import builtin_data, evaluation, reference_style
@@ -49,9 +49,9 @@ from exposure.image_io import (
 from mobile.atomic import atomic_output
 from mobile.program import Program
 
-DEFAULT_HELDOUT = ("rocket",)
-# Photos that show one scene: holding out one of them and training on the other would leak it.
-SAME_SCENE = (("motorcycle_left", "motorcycle_right"),)
+DEFAULT_HELDOUT = ()  # no names: the seeded scene split of builtin_data.split_scenes
+# Issue 14: the default split has at least this many scenes per set (met with the Debian photos).
+GOAL_SCENES = {"train": 10, "targets": 10, "heldout": 8}
 INPUT_AS_IS, IDENTITY, RETOUCHED = "input as-is", "identity program", "retouched"
 FITTED = "fitted program"
 CONDITION_DIRS = {INPUT_AS_IS: "input_as_is", IDENTITY: "identity_program", RETOUCHED: "retouched",
@@ -79,25 +79,17 @@ class BenchmarkData:
     target_photos: tuple
     heldout_photos: tuple
     skipped: tuple = ()  # (path, message) of photos that could not be read
+    split: builtin_data.PhotoSplit | None = None  # the built-in photos' split (None: photo_dir)
 
     def condition_dir(self, condition):
         return self.root / "conditions" / CONDITION_DIRS[condition]
 
 
-def check_heldout(heldout):
-    """Validates held-out photo names; returns them as a tuple. ValueError says what is wrong."""
-    names = [photo.name for photo in builtin_data.INPUT_PHOTOS]
+def check_heldout(heldout, photos=None):
+    """Validates held-out photo names (empty: the seeded split) against the installed built-in
+    photos (or the named `photos`); returns them as a tuple. ValueError says what is wrong."""
     heldout = tuple(heldout)
-    unknown = [name for name in heldout if name not in names]
-    if unknown or not heldout or len(set(heldout)) != len(heldout):
-        raise ValueError(f"held-out photos {list(heldout)}: expected distinct names from "
-                         f"{', '.join(names)}")
-    if len(heldout) == len(names):
-        raise ValueError("every input photo is held out; at least one must remain for training")
-    for scene in SAME_SCENE:
-        inside = [name for name in scene if name in heldout]
-        if inside and len(inside) != len(scene):
-            raise ValueError(f"{' and '.join(scene)} show one scene: hold out all of them or none")
+    builtin_data.split_scenes(builtin_data.select_photos(photos)[0], heldout=heldout)
     return heldout
 
 
@@ -115,49 +107,29 @@ def _link(source, destination):
     os.replace(tmp, destination)
 
 
-def _remove_stale(data):
-    """Deletes what an earlier split left in the benchmark's own folders (the photo folder changed
-    since): a photo must never be both a training input and held out."""
-    def stem(name):
-        return pathlib.Path(name).stem
-
-    keep = {data.train_raw: set(data.train_photos), data.heldout_raw: set(data.heldout_photos),
-            data.targets: {f"{stem(n)}.jpg" for n in data.target_photos},
-            data.heldout_truth: {f"{stem(n)}.png" for n in data.heldout_photos}}
+def _remove_stale(keep):
+    """Deletes what an earlier split left in the benchmark's own folders ({folder: file names to
+    keep}; the photos changed since): a photo must never be both a training input and held out."""
     for folder, names in keep.items():
         for path in folder.iterdir():
             if path.name not in names and (path.is_symlink() or path.is_file()):
                 path.unlink()
 
 
-def split_photos(count, *, heldout_fraction=DEFAULT_HELDOUT_FRACTION,
-                 target_fraction=DEFAULT_TARGET_FRACTION, seed=0):
-    """A seeded split of `count` photos into (train, targets, held out) index arrays, disjoint,
-    each non-empty; ValueError when `count` or the fractions cannot give that."""
-    for name, value in (("heldout_fraction", heldout_fraction),
-                        ("target_fraction", target_fraction)):
-        if not 0.0 < value < 1.0:
-            raise ValueError(f"{name}={value}: expected a fraction in (0, 1)")
-    heldout = max(1, round(count * heldout_fraction))
-    targets = max(1, round(count * target_fraction))
-    if count - heldout - targets < 1:
-        raise ValueError(f"{count} photos cannot be split into training inputs, targets "
-                         f"({target_fraction:.0%}) and held-out photos ({heldout_fraction:.0%}) "
-                         f"with at least one photo each")
-    order = np.random.default_rng([seed, count]).permutation(count)
-    return (np.sort(order[heldout + targets:]), np.sort(order[heldout:heldout + targets]),
-            np.sort(order[:heldout]))
+def _renamed(names, suffix):
+    """The file names `names` with their suffix replaced by `suffix`, as a set."""
+    return {f"{pathlib.Path(name).stem}{suffix}" for name in names}
 
 
 def prepare_photo_data(output_dir, photo_dir, *, heldout_fraction=DEFAULT_HELDOUT_FRACTION,
                        target_fraction=DEFAULT_TARGET_FRACTION, seed=0, progress=True):
     """The benchmark's data from a folder of the user's own RAW photos (e.g. MIT-Adobe FiveK).
 
-    The RAWs are split by `split_photos` (the paper's FiveK split is 40% inputs, 40% targets, 20%
-    test). Training inputs and held-out photos are linked (symbolic links) into `train_raw/` and
-    `heldout/raw/`; targets are the black box applied to the target RAWs as shown (8-bit JPEGs
-    in `targets/`, unpaired with any input); each held-out RAW gets its truth (16-bit PNG in
-    `heldout/truth/`). A RAW that cannot be read is reported in `skipped` and left out.
+    The RAWs are split by `builtin_data.split_indices` (the paper's FiveK split is 40% inputs, 40%
+    targets, 20% test). Training inputs and held-out photos are linked (symbolic links) into
+    `train_raw/` and `heldout/raw/`; targets are the black box applied to the target RAWs as shown
+    (8-bit JPEGs in `targets/`, unpaired with any input); each held-out RAW gets its truth (16-bit
+    PNG in `heldout/truth/`). A RAW that cannot be read is reported in `skipped` and left out.
 
     Returns:
       BenchmarkData.
@@ -165,8 +137,8 @@ def prepare_photo_data(output_dir, photo_dir, *, heldout_fraction=DEFAULT_HELDOU
     photos, _ = list_images(photo_dir, RAW_EXTENSIONS)
     root = pathlib.Path(output_dir)
     names = [p.relative_to(photo_dir).as_posix().replace("/", "__") for p in photos]
-    train, targets, heldout = split_photos(len(photos), heldout_fraction=heldout_fraction,
-                                           target_fraction=target_fraction, seed=seed)
+    train, targets, heldout = builtin_data.split_indices(
+        len(photos), heldout_fraction=heldout_fraction, target_fraction=target_fraction, seed=seed)
     data = BenchmarkData(
         root=root, train_raw=root / "train_raw", targets=root / "targets",
         heldout_raw=root / "heldout" / "raw", heldout_truth=root / "heldout" / "truth",
@@ -191,51 +163,61 @@ def prepare_photo_data(output_dir, photo_dir, *, heldout_fraction=DEFAULT_HELDOU
         else:
             _link(photos[i], data.heldout_raw / names[i])
             write_image(data.heldout_truth / f"{stem}.png", styled, bits=16)
-    _remove_stale(data)
+    _remove_stale({data.train_raw: set(data.train_photos),
+                   data.heldout_raw: set(data.heldout_photos),
+                   data.targets: _renamed(data.target_photos, ".jpg"),
+                   data.heldout_truth: _renamed(data.heldout_photos, ".png")})
     if not any(data.heldout_truth.iterdir()) or not any(data.targets.iterdir()):
         raise ImageReadError(photo_dir, "no readable held-out or target RAW; skipped: "
                              + "; ".join(message for _, message in skipped))
     return dataclasses.replace(data, skipped=tuple(skipped))
 
 
-def prepare_data(output_dir, *, heldout=DEFAULT_HELDOUT, seed=0, progress=True):
+def prepare_data(output_dir, *, heldout=DEFAULT_HELDOUT, photos=None, seed=0, progress=True):
     """Writes the benchmark's data under `output_dir` (rewriting identical files on a rerun).
 
-    Layout: `data/` (the built-in data, `builtin_data.materialize`), `train_raw/*.dng`,
-    `heldout/raw/*.dng`, `heldout/truth/*.png` (the style's output of the same crops, 16 bits).
+    Layout: `data/` (the built-in data, `builtin_data.materialize`: the photos split by scene),
+    `train_raw/*.dng`, `heldout/raw/*.dng`, `heldout/truth/*.png` (the style's output of the same
+    crops, 16 bits); files of an earlier, different split are removed.
+
+    Args:
+      heldout: names of photos to hold out instead of the seeded held-out scenes (see
+        `builtin_data.split_scenes`); empty: the seeded split.
+      photos: names of the built-in photos to use; default: every installed one.
+      seed: seeds the built-in data's raw draws (not the split).
 
     Returns:
       BenchmarkData.
     """
-    heldout = check_heldout(heldout)
     root = pathlib.Path(output_dir)
-    summary = builtin_data.materialize(root / "data", seed=seed, progress=progress)
+    summary = builtin_data.materialize(root / "data", seed=seed, photos=photos,
+                                       heldout=check_heldout(heldout, photos), progress=progress)
+    split = summary["split"]
     data = BenchmarkData(
         root=root,
         train_raw=root / "train_raw",
         targets=root / "data" / "target",
         heldout_raw=root / "heldout" / "raw",
         heldout_truth=root / "heldout" / "truth",
-        train_photos=tuple(p.name for p in builtin_data.INPUT_PHOTOS if p.name not in heldout),
-        target_photos=tuple(p.name for p in builtin_data.TARGET_PHOTOS),
-        heldout_photos=heldout,
+        train_photos=tuple(p.name for p in split.train),
+        target_photos=tuple(p.name for p in split.targets),
+        heldout_photos=tuple(p.name for p in split.heldout),
+        split=split,
     )
     for folder in (data.train_raw, data.heldout_raw, data.heldout_truth):
         folder.mkdir(parents=True, exist_ok=True)
-    raws = {pathlib.Path(p).stem: pathlib.Path(p) for p in summary["raw"]["paths"]}
-    for photo in tqdm(builtin_data.INPUT_PHOTOS, desc="benchmark split", unit="photo",
-                      disable=not progress):
-        height, width = read_srgb(photo.path()).shape[:2]
-        for k in range(len(builtin_data.crop_boxes(height, width))):
-            name = f"{photo.name}_{k}"  # builtin_data.materialize's name of this crop's DNG
-            if name not in raws:
-                raise FileNotFoundError(f"{root / 'data'}: the built-in data has no {name}.dng")
-            if photo.name not in heldout:
-                _copy(raws[name], data.train_raw / raws[name].name)
-                continue
-            _copy(raws[name], data.heldout_raw / raws[name].name)
-            truth = reference_style.apply_reference_style(read_srgb(raws[name]))
-            write_image(data.heldout_truth / f"{name}.png", truth, bits=16)
+    raws = list(zip(map(pathlib.Path, summary["raw"]["paths"]), summary["raw"]["photos"],
+                    strict=True))
+    for raw, photo in tqdm(raws, desc="benchmark split", unit="img", disable=not progress):
+        if photo not in data.heldout_photos:
+            _copy(raw, data.train_raw / raw.name)
+            continue
+        _copy(raw, data.heldout_raw / raw.name)
+        truth = reference_style.apply_reference_style(read_srgb(raw))
+        write_image(data.heldout_truth / f"{raw.stem}.png", truth, bits=16)
+    held = {raw.name for raw, photo in raws if photo in data.heldout_photos}
+    _remove_stale({data.train_raw: {raw.name for raw, _ in raws} - held, data.heldout_raw: held,
+                   data.heldout_truth: _renamed(held, ".png")})
     return data
 
 
@@ -300,6 +282,19 @@ def evaluate_conditions(data, folders, *, seed=0, progress=True):
     return scores
 
 
+def _scene_lines(split):
+    """The report's lines on the built-in split's scene counts against GOAL_SCENES."""
+    if "scenes" not in split:
+        return []
+    counts = ", ".join(f"{len(split['scenes'][k])} {k}" for k in GOAL_SCENES)
+    goal = ", ".join(f"{n} {k}" for k, n in GOAL_SCENES.items())
+    lines = [f"  scenes: {counts} ({'meets' if split['meets_scene_goal'] else 'BELOW'} the "
+             f"goal of at least {goal})"]
+    if split["not_installed"]:
+        lines.append(f"  {split['not_installed']}")
+    return lines
+
+
 def format_report(report):
     """A printable summary of a benchmark report (see `run`)."""
     split = report["split"]
@@ -316,6 +311,7 @@ def format_report(report):
         f"({split['target_images']} images)",
         f"  held out: {names('heldout_photos')} ({split['heldout_images']} images)",
         *(f"  skipped (unreadable): {path}: {message}" for path, message in split.get("skipped", ())),
+        *_scene_lines(split),
         "",
         f"{'condition':<18}{'HI lum':>8}{'HI con':>8}{'HI sat':>8}{'ΔE med':>8}{'ΔE mean':>8}"
         f"{'PSNR med':>10}  goal",
@@ -358,10 +354,11 @@ def write_report(report, path):
 
 
 def split_summary(data):
-    """The photos and image counts of each set."""
+    """The photos and image counts of each set; for the built-in photos also the scenes of each
+    set, whether they reach GOAL_SCENES, and what is not installed."""
     count = {folder: len(list(folder.iterdir())) for folder in
              (data.train_raw, data.targets, data.heldout_raw)}
-    return {
+    summary = {
         "train_photos": list(data.train_photos),
         "target_photos": list(data.target_photos),
         "heldout_photos": list(data.heldout_photos),
@@ -370,6 +367,14 @@ def split_summary(data):
         "heldout_images": count[data.heldout_raw],
         "skipped": [list(item) for item in data.skipped],
     }
+    if data.split is not None:
+        scenes = data.split.scenes()
+        summary.update(
+            scenes=scenes,
+            scene_goal=GOAL_SCENES,
+            meets_scene_goal=all(len(scenes[k]) >= n for k, n in GOAL_SCENES.items()),
+            not_installed=data.split.note())
+    return summary
 
 
 def run(config, output_dir, *, heldout=DEFAULT_HELDOUT, photo_dir=None,
@@ -382,7 +387,8 @@ def run(config, output_dir, *, heldout=DEFAULT_HELDOUT, photo_dir=None,
       config: exposure.train_config.TrainConfig of the training; its seed also seeds the built-in
         data and the histogram-intersection crops.
       output_dir: the benchmark's folder (data, model, outputs, report).
-      heldout: names of the held-out input photos (builtin_data.INPUT_PHOTOS).
+      heldout: names of built-in photos to hold out (builtin_data.POOL); empty: the seeded split
+        by scene (builtin_data.split_scenes).
       photo_dir: a folder of the user's own RAW photos to use instead of the built-in photos,
         split by `heldout_fraction` and `target_fraction` (see prepare_photo_data).
       cache_dir, stop_after: as exposure.train.train (stop_after: train at most this many more
