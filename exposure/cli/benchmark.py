@@ -26,9 +26,9 @@ flags.adopt_module_key_flags(train_cli)  # exposure_benchmark --help lists the t
 
 _HELDOUT = flags.DEFINE_list(
     "heldout", list(black_box_benchmark.DEFAULT_HELDOUT),
-    "Built-in input photos held out for evaluation (comma-separated), from: "
-    + ", ".join(p.name for p in builtin_data.INPUT_PHOTOS) + ". The others are the training "
-    "inputs; the targets are the built-in target photos.")
+    "Built-in photos held out for evaluation (comma-separated names of builtin_data.POOL, "
+    "whole scenes). Default: the seeded scene split (builtin_data.split_scenes), which also "
+    "chooses the training and target scenes; named photos replace its held-out scenes.")
 _PHOTO_DIR = flags.DEFINE_string(
     "photo_dir", None,
     "A folder of your own RAW photos (searched with its subfolders) to benchmark on instead of "
