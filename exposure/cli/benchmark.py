@@ -18,7 +18,7 @@ import sys
 
 from absl import app, flags
 
-from exposure import black_box_benchmark, builtin_data, image_io
+from exposure import black_box_benchmark, image_io
 from exposure.cli import train as train_cli  # defines the training flags shared with exposure_train
 from mobile.cli import run_main
 
