@@ -11,10 +11,10 @@ import sys
 
 from absl import app, flags
 
-from agan import search, search_report, search_space, train, train_flags
+from agan import dataclass_flags, search, search_report, search_space, train
 from agan.cli import check_usage, run_main
 
-flags.adopt_module_key_flags(train_flags)  # agan_search --help lists the child-GAN flags too
+_TRAIN_FLAGS = dataclass_flags.define_flags(train.TrainConfig)  # the child GANs': agan_train's
 
 _DEFAULTS = search.SearchConfig()
 
@@ -81,7 +81,7 @@ _CHIEF_PATIENCE = flags.DEFINE_float(
 def config_from_flags():
     """The SearchConfig the flags describe."""
     return search.SearchConfig(
-        child=train_flags.config_from_flags(), max_trials=_MAX_TRIALS.value,
+        child=_TRAIN_FLAGS.config(), max_trials=_MAX_TRIALS.value,
         num_operations=_NUM_OPERATIONS.value, rewards_per_update=_REWARDS_PER_UPDATE.value,
         controller_learning_rate=_CONTROLLER_LR.value, entropy_weight=_ENTROPY_WEIGHT.value,
         baseline_decay=_BASELINE_DECAY.value, is_max=_IS_MAX.value,
