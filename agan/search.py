@@ -42,6 +42,7 @@ from keras_tuner.src.engine import trial as trial_module
 
 from agan import atomic_write, search_space, train
 from agan import controller as controller_module
+from agan.dataclass_flags import flag_field
 
 ARCHITECTURE_KEY = "architecture"
 OBJECTIVE = "inception_score"
@@ -67,32 +68,49 @@ def log(message):
 class SearchConfig:
     """Settings of one search. Defaults are the paper's (section 4.2) where it gives them.
 
+    Each field with help is the agan_search flag of the same name (`seed`: --controller_seed).
     child: the `TrainConfig` of each child GAN (its `architecture` is replaced per trial).
-    is_max: IS of the real data (reward shaping); None takes the real-data IS each trial reports,
-      computed with the same classifier on the same data.
-    lease_seconds: how long a trial stays with a worker without a heartbeat.
-    idle_backoff_max_seconds: the longest wait of a worker between IDLE answers.
-    chief_patience_seconds: how long a worker retries calls while the chief is unreachable.
     """
 
     child: train.TrainConfig = dataclasses.field(default_factory=train.TrainConfig)
     # Section 4.2: "an overall sample complexity of 20,000".
-    max_trials: int = 20000
+    max_trials: int = flag_field(
+        20000, "Architectures to evaluate (paper: 20,000).", lower_bound=1)
     # Section 4.2: "The controller is updated whenever 10 rewards are collected".
-    rewards_per_update: int = 10
-    num_operations: int = search_space.NUM_OPERATIONS
-    controller_learning_rate: float = controller_module.LEARNING_RATE
-    entropy_weight: float = controller_module.ENTROPY_WEIGHT
-    baseline_decay: float = controller_module.BASELINE_DECAY
+    rewards_per_update: int = flag_field(
+        10, "Rewards per controller update (paper: 10).", lower_bound=1)
+    num_operations: int = flag_field(
+        search_space.NUM_OPERATIONS,
+        "Operations the controller samples per module (paper: 6). Fewer make smaller cells, "
+        "cheaper children and a smaller policy to learn.", lower_bound=1)
+    controller_learning_rate: float = flag_field(
+        controller_module.LEARNING_RATE,
+        "Adam learning rate of the controller (paper: 0.0006).", lower_bound=0.0)
+    entropy_weight: float = flag_field(
+        controller_module.ENTROPY_WEIGHT, "Entropy bonus (paper: 0.0001).", lower_bound=0.0)
+    baseline_decay: float = flag_field(
+        controller_module.BASELINE_DECAY,
+        "Decay of the moving-average reward baseline (AutoGAN: 0.9).", lower_bound=0.0,
+        upper_bound=1.0)
     is_min: float = controller_module.IS_MIN
-    is_max: float | None = None
-    lease_seconds: float = 1800.0
-    max_retries_per_trial: int = 2
+    is_max: float | None = flag_field(
+        None, "IS of the real data for the reward (paper: 11.24 on CIFAR-10 with the 2015 "
+        "Inception). Default: the real-data IS each child reports under the same classifier.")
+    lease_seconds: float = flag_field(
+        1800.0, "A trial whose worker sends no heartbeat for this long is handed out again.",
+        lower_bound=1.0)
+    max_retries_per_trial: int = flag_field(
+        2, "Retries of a trial whose child training raised an error.", lower_bound=0)
     max_consecutive_failures: int = 10
-    idle_backoff_max_seconds: float = 10.0
-    chief_patience_seconds: float = 900.0
-    top_k: int = 5
-    seed: int = 0
+    idle_backoff_max_seconds: float = flag_field(
+        10.0, "Longest wait of a worker between asks while the chief has no trial for it.",
+        lower_bound=0.1)
+    chief_patience_seconds: float = flag_field(
+        900.0, "How long a worker keeps retrying while the chief is unreachable (e.g. "
+        "restarting).", lower_bound=1.0)
+    top_k: int = flag_field(5, "Best architectures written to top/.", lower_bound=1)
+    seed: int = flag_field(
+        0, "Seed of the controller's weights and sampling.", flag_name="controller_seed")
 
     def validate(self):
         """Raises ValueError naming the first setting out of range."""
