@@ -37,10 +37,10 @@ import time
 
 import keras_tuner
 import numpy as np
-from keras_tuner.src.engine import base_tuner
-from keras_tuner.src.engine import trial as trial_module
+from keras_tuner.engine import base_tuner
+from keras_tuner.engine import trial as trial_module
 
-from agan import atomic_write, search_space, train
+from agan import atomic_write, keras_tuner_internals, search_space, train
 from agan import controller as controller_module
 from agan.dataclass_flags import flag_field
 
@@ -483,9 +483,8 @@ def _retrying_stub(stub, patience_seconds, max_delay):
 def _patient_client(oracle, config):
     """A keras-tuner `OracleClient` that retries while the chief restarts and backs off while
     the chief answers IDLE, instead of re-asking in a busy loop."""
-    from keras_tuner.src.distribute import oracle_client
 
-    class PatientOracleClient(oracle_client.OracleClient):
+    class PatientOracleClient(keras_tuner_internals.OracleClient):
         def __init__(self):
             super().__init__(oracle)
             self.stub = _retrying_stub(self.stub, config.chief_patience_seconds,
@@ -536,11 +535,9 @@ class ArchitectureTuner(base_tuner.BaseTuner):
     def __init__(self, oracle, evaluate, *, directory):
         super().__init__(oracle, hypermodel=None, directory=str(directory),
                          project_name=PROJECT_NAME)
-        from keras_tuner.src.distribute import oracle_client
-
         self.config = oracle.config
         self.evaluate = evaluate
-        if isinstance(self.oracle, oracle_client.OracleClient):
+        if isinstance(self.oracle, keras_tuner_internals.OracleClient):
             self.oracle = _patient_client(oracle, self.config)
 
     def run_trial(self, trial):
@@ -554,9 +551,7 @@ class ArchitectureTuner(base_tuner.BaseTuner):
 
     def search(self):
         """Runs trials until the Oracle says STOPPED; on the chief, serves the Oracle instead."""
-        from keras_tuner.src.distribute import utils as dist_utils
-
-        if dist_utils.is_chief_oracle():
+        if keras_tuner_internals.is_chief_oracle():
             self.save()
             serve(self.oracle)
             return
@@ -569,14 +564,11 @@ def serve(oracle, poll_seconds=0.5):
     from concurrent import futures
 
     import grpc
-    from keras_tuner.src import protos
-    from keras_tuner.src.distribute import oracle_chief
     from tqdm import tqdm
 
     address = f"{os.environ[ENV_ORACLE_IP]}:{os.environ[ENV_ORACLE_PORT]}"
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
-    protos.get_service_grpc().add_OracleServicer_to_server(
-        oracle_chief.OracleServicer(oracle), server)
+    keras_tuner_internals.add_oracle_servicer(oracle, server)
     if server.add_insecure_port(address) == 0:
         raise OSError(f"{ENV_ORACLE_IP}/{ENV_ORACLE_PORT}: cannot listen on {address}")
     server.start()
@@ -603,8 +595,6 @@ def run(config, output_dir, evaluate=None):
     process that samples and evaluates itself. Running the same command again resumes.
     `evaluate` defaults to `ChildGanEvaluator(config.child)`.
     """
-    from keras_tuner.src.distribute import utils as dist_utils
-
     from agan import search_report
 
     config.validate()
@@ -612,7 +602,8 @@ def run(config, output_dir, evaluate=None):
     output_dir.mkdir(parents=True, exist_ok=True)
     evaluate = evaluate or ChildGanEvaluator(config.child)
     oracle = ControllerOracle(config)
-    worker = dist_utils.has_chief_oracle() and not dist_utils.is_chief_oracle()
+    worker = (keras_tuner_internals.has_chief_oracle()
+              and not keras_tuner_internals.is_chief_oracle())
     if not worker:
         oracle.log_path = output_dir / LOG_FILE
     tuner = ArchitectureTuner(oracle, evaluate, directory=output_dir)
