@@ -26,7 +26,6 @@ Output folder of a search (the chief's, or the single process's):
     keras_tuner/       keras-tuner project: oracle_state.npz, trial_<id>/ (child GAN runs)
     top/, figures/, summary.json   written at the end by `agan.search_report`
 """
-import collections
 import dataclasses
 import json
 import os
@@ -42,6 +41,7 @@ from agan import atomic_write, keras_tuner_internals, search_distributed, search
 from agan import controller as controller_module
 from agan.dataclass_flags import flag_field
 from agan.search_distributed import ENV_ORACLE_IP, ENV_ORACLE_PORT, ENV_TUNER_ID, HEARTBEAT, log
+from agan.search_processes import free_port, spawn_local, wait_all
 
 ARCHITECTURE_KEY = "architecture"
 OBJECTIVE = "inception_score"
@@ -51,6 +51,14 @@ STATE_FILE = "oracle_state.npz"
 LOG_FILE = "search_log.jsonl"
 LOG_FIELDS = ("trial", "architecture", "inception_score", "real_inception_score", "reward",
               "worker", "time", "controller_updates")
+
+__all__ = [
+    "LOG_FILE", "OBJECTIVE", "PROJECT_NAME", "REAL_SCORE", "ArchitectureTuner",
+    "ChildGanEvaluator", "ControllerOracle", "SearchConfig", "architecture_of", "run",
+    # What a launcher of the search's processes (agan.cli.search) needs, defined beside them:
+    "ENV_ORACLE_IP", "ENV_ORACLE_PORT", "ENV_TUNER_ID", "free_port", "log", "spawn_local",
+    "wait_all",
+]
 
 
 @dataclasses.dataclass
@@ -503,45 +511,3 @@ def run(config, output_dir, evaluate=None):
     entries = list(oracle.rewards.values())
     search_report.write_report(entries, oracle.history, output_dir, top_k=config.top_k)
     return entries
-
-
-def spawn_local(command, num_workers, *, port, host="127.0.0.1", env=None):
-    """Starts a chief and `num_workers` workers of `command` (a list of argv) on one machine.
-
-    Each process gets the keras-tuner variables; the chief's tuner id is "chief", the workers'
-    "worker<i>". Returns {tuner id: subprocess.Popen}.
-    """
-    import subprocess
-
-    processes = {}
-    for tuner_id in ["chief"] + [f"worker{i}" for i in range(num_workers)]:
-        process_env = dict(os.environ if env is None else env)
-        process_env.update({ENV_TUNER_ID: tuner_id, ENV_ORACLE_IP: host,
-                            ENV_ORACLE_PORT: str(port)})
-        processes[tuner_id] = subprocess.Popen(command, env=process_env)
-    return processes
-
-
-def free_port(host="127.0.0.1"):
-    """A TCP port on `host` that nothing listens on right now."""
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
-
-
-def wait_all(processes, poll_seconds=1.0):
-    """Waits for every process of `spawn_local`; returns {tuner id: exit code}. If the chief
-    fails, the workers are terminated."""
-    codes = collections.OrderedDict()
-    while len(codes) < len(processes):
-        for tuner_id, process in processes.items():
-            if tuner_id not in codes and process.poll() is not None:
-                codes[tuner_id] = process.returncode
-                if tuner_id == "chief" and process.returncode != 0:
-                    for other in processes.values():
-                        if other.poll() is None:
-                            other.terminate()
-        time.sleep(poll_seconds)
-    return dict(codes)

@@ -12,7 +12,7 @@ import time
 import numpy as np
 import pytest
 
-from agan import search, search_space, train
+from agan import search, search_processes, search_space, train
 from tests.agan import search_fixtures
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -185,8 +185,8 @@ def test_distributed_search_survives_a_dead_worker_and_a_chief_restart(tmp_path)
     command = [sys.executable, "-m", "tests.agan.search_fixtures", str(output_dir),
                str(max_trials), "1.5", "3.0"]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    port = search.free_port()
-    processes = search.spawn_local(command, 2, port=port, env=env)
+    port = search_processes.free_port()
+    processes = search_processes.spawn_local(command, 2, port=port, env=env)
     try:
         # Kill worker0 while it holds a trial.
         _wait_for(lambda: "worker0" in [h for h, _ in _leases(output_dir).values()], 240,
@@ -199,7 +199,7 @@ def test_distributed_search_survives_a_dead_worker_and_a_chief_restart(tmp_path)
         processes["chief"].send_signal(signal.SIGKILL)
         processes["chief"].wait()
         before = _log(output_dir / search.LOG_FILE)
-        processes["chief"] = search.spawn_local(command, 0, port=port, env=env)["chief"]
+        processes["chief"] = search_processes.spawn_local(command, 0, port=port, env=env)["chief"]
         assert processes["chief"].wait(timeout=300) == 0
         assert processes["worker1"].wait(timeout=60) == 0
     finally:
