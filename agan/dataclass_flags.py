@@ -1,4 +1,4 @@
-"""Command-line flags generated from a settings dataclass: each setting is declared once, as a field.
+"""Command-line flags generated from a settings dataclass: each setting declared once, as a field.
 
 A field becomes a flag when its metadata has a "help" text (`flag_field` makes such fields; a plain
 ``dataclasses.field(metadata={"help": ...})`` works too). The flag has the field's name (or the
