@@ -147,9 +147,9 @@ def plot_operation_distributions(history, path):
 
 
 def write_report(entries, history, output_dir, *, top_k=5):
-    """Writes the top-k files and figures for log `entries` (dicts of `agan.search.LOG_FIELDS`)
-    and controller `history`; returns {"top": [paths], "figures": [paths], "summary": path}. With
-    no entries yet, writes nothing."""
+    """Writes the top-k files and figures for log `entries` (dicts of
+    `agan.search_oracle.LOG_FIELDS`) and controller `history`; returns {"top": [paths],
+    "figures": [paths], "summary": path}. With no entries yet, writes nothing."""
     output_dir = pathlib.Path(output_dir)
     written = {"top": [], "figures": []}
     if not entries:

@@ -17,6 +17,7 @@ import numpy as np
 from tqdm import tqdm
 
 from agan import atomic_write, image_grid, metrics
+from agan.dataclass_flags import flag_field
 
 CLASSIFIER_CHOICES = ("auto", "dataset", "inception")
 # Datasets that have a published Inception-based IS/FID; "auto" uses InceptionV3 for these.
@@ -24,57 +25,80 @@ INCEPTION_DATASETS = ("cifar10", "stl10")
 SAMPLE_GRID_SIZE = 64
 
 
+def _dataset_names():
+    from agan import data  # imports TensorFlow; only when the --dataset flag is defined
+
+    return data.DATASETS
+
+
 @dataclasses.dataclass
 class TrainConfig:
     """Settings of one child GAN run. Defaults are the paper's search-time settings (section 4.2).
 
+    Each field with help is the agan_train (and agan_search) flag of the same name.
     architecture: path of an architecture JSON file, or an `agan.search_space.Architecture`.
-    steps: generator updates (each preceded by `d_steps_per_g_step` discriminator updates).
-    eval_samples: generated samples for IS and FID (also the number of real samples for FID).
-    classifier: "dataset" (small CNN trained on the dataset, cached), "inception" (Keras
-      InceptionV3 ImageNet weights from the Keras cache) or "auto" (inception for cifar10/stl10,
-      dataset otherwise).
-    *_every: intervals in generator steps; 0 turns that output off (a final checkpoint and sample
-      grid are always written).
+    steps: each generator update is preceded by `d_steps_per_g_step` discriminator updates.
+    *_every: a final checkpoint and sample grid are always written, whatever the interval.
     """
 
     architecture: object = None
-    dataset: str = "builtin"
-    data_dir: str | None = None
-    data_limit: int | None = None
-    conditional: bool = False
+    dataset: str = flag_field(
+        "builtin", "Training data: builtin (rendered shapes, no download), cifar10, stl10, folder, "
+        "npz.", choices=_dataset_names)
+    data_dir: str | None = flag_field(
+        None, "cifar10/stl10: archive folder (default: Keras cache); folder/npz: the data.")
+    data_limit: int | None = flag_field(
+        None, "Use at most this many training images (default: all).", lower_bound=1)
+    conditional: bool = flag_field(
+        False, "Class-conditional GAN (conditional BN in G, projection D; paper section 4.3).")
     # Section 4.2: children are trained for 5,000 steps during the search.
-    steps: int = 5000
+    steps: int = flag_field(
+        5000, "Generator updates (paper: 5,000 in the search, 50,000 final).", lower_bound=1)
     # Section 4.2: 128 channels in G and D (doubled for final training, section 4.3).
-    channels: int = 128
-    latent_dim: int = 128
+    channels: int = flag_field(
+        128, "Channels of G and D (paper: 128 search, 256 final).", lower_bound=1)
+    latent_dim: int = flag_field(128, "Dimension of the noise z.", lower_bound=1)
     # Section 4.2: "The discriminator is updated 5 steps per one generator update step."
-    d_steps_per_g_step: int = 5
+    d_steps_per_g_step: int = flag_field(
+        5, "Discriminator updates per G update.", lower_bound=1)
     # Section 4.2: batch size 64 for real samples, 64 generated per D update, 128 per G update.
-    real_batch_size: int = 64
-    fake_batch_size: int = 64
-    g_batch_size: int = 128
+    real_batch_size: int = flag_field(64, "Real images per D update.", lower_bound=1)
+    fake_batch_size: int = flag_field(64, "Generated images per D update.", lower_bound=1)
+    g_batch_size: int = flag_field(128, "Generated images per G update.", lower_bound=1)
     # Section 4.2: Adam with learning rate 0.0002, beta1 = 0, beta2 = 0.9.
-    learning_rate: float = 2e-4
-    beta1: float = 0.0
-    beta2: float = 0.9
+    learning_rate: float = flag_field(2e-4, "Adam learning rate of G and D.", lower_bound=0.0)
+    beta1: float = flag_field(0.0, "Adam beta1.", lower_bound=0.0)
+    beta2: float = flag_field(0.9, "Adam beta2.", lower_bound=0.0)
     # Section 4.2: Inception Score from 50,000 samples in 10 groups.
-    eval_samples: int = 50000
-    is_splits: int = 10
+    eval_samples: int = flag_field(
+        50000, "Generated samples for IS and FID (also the real samples for FID).", lower_bound=1)
+    is_splits: int = flag_field(10, "Groups the IS samples are split into.", lower_bound=1)
     eval_batch_size: int = 500
-    classifier: str = "auto"
-    inception_weights: str | None = None
-    classifier_cache_dir: str | None = None
-    classifier_samples: int = 10000
-    classifier_epochs: int = 5
-    # Seeds the dataset classifier only (not `seed`), so runs with different seeds share one
-    # cached classifier and their scores are comparable.
-    classifier_seed: int = 0
-    checkpoint_every: int = 500
-    sample_every: int = 500
-    log_every: int = 50
+    classifier: str = flag_field(
+        "auto", "Network for IS/FID: dataset (small CNN trained once on the dataset and cached), "
+        "inception (Keras InceptionV3 ImageNet weights from the Keras cache, never downloaded), "
+        "auto (inception for cifar10/stl10, dataset otherwise). Neither is comparable to published "
+        "scores.", choices=CLASSIFIER_CHOICES)
+    inception_weights: str | None = flag_field(
+        None, "InceptionV3 weights .h5 (default: ~/.keras/models/"
+        "inception_v3_weights_tf_dim_ordering_tf_kernels.h5).")
+    classifier_cache_dir: str | None = flag_field(
+        None, "Where dataset classifiers are cached (default: $AGAN_CACHE_DIR or "
+        "~/.cache/agan/classifiers).")
+    classifier_samples: int = flag_field(
+        10000, "Training images for the dataset classifier.", lower_bound=1)
+    classifier_epochs: int = flag_field(5, "Epochs of the dataset classifier.", lower_bound=1)
+    classifier_seed: int = flag_field(
+        0, "Seed of the dataset classifier, apart from --seed so that runs with different seeds "
+        "are scored by the same cached classifier.")
+    checkpoint_every: int = flag_field(
+        500, "Checkpoint interval in G steps (0: end only).", lower_bound=0)
+    sample_every: int = flag_field(
+        500, "Sample grid interval in G steps (0: end only).", lower_bound=0)
+    log_every: int = flag_field(
+        50, "TensorBoard scalar interval in G steps (0: end only).", lower_bound=0)
     keep_checkpoints: int = 3
-    seed: int = 0
+    seed: int = flag_field(0, "Seed of weights, noise and data order.")
 
     def validate(self):
         """Raises ValueError naming the first setting that is out of range."""

@@ -11,12 +11,11 @@ import sys
 
 from absl import app, flags
 
-from agan import search, search_report, search_space, train, train_flags
+from agan import dataclass_flags, search, search_report, search_space, train
 from agan.cli import check_usage, run_main
 
-flags.adopt_module_key_flags(train_flags)  # agan_search --help lists the child-GAN flags too
-
-_DEFAULTS = search.SearchConfig()
+_TRAIN_FLAGS = dataclass_flags.define_flags(train.TrainConfig)  # the child GANs': agan_train's
+_SEARCH_FLAGS = dataclass_flags.define_flags(search.SearchConfig)
 
 _OUTPUT_DIR = flags.DEFINE_string(
     "output_dir", None,
@@ -35,61 +34,11 @@ _ORACLE_ADDRESS = flags.DEFINE_string(
     "HOST:PORT where the chief listens (--role=chief: the address to bind, e.g. 0.0.0.0:8000).")
 _TUNER_ID = flags.DEFINE_string(
     "tuner_id", None, "Name of this worker in logs (default: worker-<host>-<pid>).")
-_MAX_TRIALS = flags.DEFINE_integer(
-    "max_trials", _DEFAULTS.max_trials, "Architectures to evaluate (paper: 20,000).",
-    lower_bound=1)
-_NUM_OPERATIONS = flags.DEFINE_integer(
-    "num_operations", _DEFAULTS.num_operations,
-    "Operations the controller samples per module (paper: 6). Fewer make smaller cells, cheaper "
-    "children and a smaller policy to learn.", lower_bound=1)
-_REWARDS_PER_UPDATE = flags.DEFINE_integer(
-    "rewards_per_update", _DEFAULTS.rewards_per_update,
-    "Rewards per controller update (paper: 10).", lower_bound=1)
-_CONTROLLER_LR = flags.DEFINE_float(
-    "controller_learning_rate", _DEFAULTS.controller_learning_rate,
-    "Adam learning rate of the controller (paper: 0.0006).", lower_bound=0.0)
-_ENTROPY_WEIGHT = flags.DEFINE_float(
-    "entropy_weight", _DEFAULTS.entropy_weight, "Entropy bonus (paper: 0.0001).", lower_bound=0.0)
-_BASELINE_DECAY = flags.DEFINE_float(
-    "baseline_decay", _DEFAULTS.baseline_decay,
-    "Decay of the moving-average reward baseline (AutoGAN: 0.9).", lower_bound=0.0,
-    upper_bound=1.0)
-_IS_MAX = flags.DEFINE_float(
-    "is_max", None,
-    "IS of the real data for the reward (paper: 11.24 on CIFAR-10 with the 2015 Inception). "
-    "Default: the real-data IS each child reports under the same classifier.")
-_LEASE_SECONDS = flags.DEFINE_float(
-    "lease_seconds", _DEFAULTS.lease_seconds,
-    "A trial whose worker sends no heartbeat for this long is handed out again.", lower_bound=1.0)
-_MAX_RETRIES = flags.DEFINE_integer(
-    "max_retries_per_trial", _DEFAULTS.max_retries_per_trial,
-    "Retries of a trial whose child training raised an error.", lower_bound=0)
-_TOP_K = flags.DEFINE_integer(
-    "top_k", _DEFAULTS.top_k, "Best architectures written to top/.", lower_bound=1)
-_CONTROLLER_SEED = flags.DEFINE_integer(
-    "controller_seed", _DEFAULTS.seed, "Seed of the controller's weights and sampling.")
-_IDLE_BACKOFF = flags.DEFINE_float(
-    "idle_backoff_max_seconds", _DEFAULTS.idle_backoff_max_seconds,
-    "Longest wait of a worker between asks while the chief has no trial for it.",
-    lower_bound=0.1)
-_CHIEF_PATIENCE = flags.DEFINE_float(
-    "chief_patience_seconds", _DEFAULTS.chief_patience_seconds,
-    "How long a worker keeps retrying while the chief is unreachable (e.g. restarting).",
-    lower_bound=1.0)
 
 
 def config_from_flags():
     """The SearchConfig the flags describe."""
-    return search.SearchConfig(
-        child=train_flags.config_from_flags(), max_trials=_MAX_TRIALS.value,
-        num_operations=_NUM_OPERATIONS.value, rewards_per_update=_REWARDS_PER_UPDATE.value,
-        controller_learning_rate=_CONTROLLER_LR.value, entropy_weight=_ENTROPY_WEIGHT.value,
-        baseline_decay=_BASELINE_DECAY.value, is_max=_IS_MAX.value,
-        lease_seconds=_LEASE_SECONDS.value, max_retries_per_trial=_MAX_RETRIES.value,
-        top_k=_TOP_K.value, seed=_CONTROLLER_SEED.value,
-        idle_backoff_max_seconds=_IDLE_BACKOFF.value,
-        chief_patience_seconds=_CHIEF_PATIENCE.value,
-    )
+    return _SEARCH_FLAGS.config(child=_TRAIN_FLAGS.config())
 
 
 def _set_role_environment():

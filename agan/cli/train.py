@@ -4,10 +4,10 @@ Running the same command again resumes from the last checkpoint in --output_dir.
 """
 from absl import flags
 
-from agan import search_space, train, train_flags
+from agan import dataclass_flags, search_space, train
 from agan.cli import check_usage, run_main
 
-flags.adopt_module_key_flags(train_flags)  # agan_train --help lists the shared training flags
+_TRAIN_FLAGS = dataclass_flags.define_flags(train.TrainConfig)  # shared with agan_search
 
 _ARCHITECTURE = flags.DEFINE_string(
     "architecture", None,
@@ -22,7 +22,8 @@ _OUTPUT_DIR = flags.DEFINE_string(
 def main(argv):
     check_usage(argv, _ARCHITECTURE, _OUTPUT_DIR)
     try:
-        result = train.train(train_flags.config_from_flags(_ARCHITECTURE.value), _OUTPUT_DIR.value)
+        result = train.train(_TRAIN_FLAGS.config(architecture=_ARCHITECTURE.value),
+                             _OUTPUT_DIR.value)
     except (search_space.ArchitectureError, FileNotFoundError, ValueError) as error:
         raise SystemExit(f"agan_train: error: {error}") from error
     print(

@@ -37,6 +37,11 @@ class SyntheticEvaluator:
         return {search.OBJECTIVE: score, search.REAL_SCORE: REAL_SCORE}
 
 
+def read_log(path):
+    """The entries of a search log (one JSON object per line)."""
+    return [json.loads(line) for line in pathlib.Path(path).read_text().splitlines()]
+
+
 def config(max_trials, lease_seconds=3.0, **overrides):
     """A search configuration for tests: updates every 2 rewards, short leases and back-off."""
     settings = dict(max_trials=max_trials, rewards_per_update=2, lease_seconds=lease_seconds,
