@@ -1,17 +1,18 @@
-"""Tests for export/tflite.py, export/predictor.py, export/sidecar.py and export/parity.py: the
-three TFLite variants of a really trained model, run in ai_edge_litert against the TF agent."""
+"""Tests for export/tflite.py, export/predictor.py, export/sidecar.py and tests/helpers/parity.py:
+the three TFLite variants of a really trained model, run in ai_edge_litert against the TF agent."""
 import json
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from export import parity, sidecar, tflite
 from export import predictor as predictor_lib
+from export import sidecar, tflite
 from exposure import agent as agent_lib
 from exposure import networks, train_config
 from exposure.train_config import TrainConfig
 from mobile import program as program_lib
+from tests.helpers import parity
 
 # fp32 TFLite vs the TF graph, in operator units (EV stops, exponents, multipliers, slopes):
 # both run the same float32 ops, the difference is kernel rounding (measured: < 1e-6).
