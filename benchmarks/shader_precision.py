@@ -17,7 +17,8 @@ from absl import app, flags
 from tqdm import tqdm
 
 from mobile import gl_render
-from mobile.program import FILTER_NAMES, Program, Step
+from mobile.program import Program, Step
+from mobile.registry import FILTER_NAMES
 from mobile.render import render
 from tests.helpers import fp16_reference
 from tests.helpers.random_programs import random_program

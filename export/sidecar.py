@@ -19,6 +19,7 @@ import pathlib
 from export import predictor as predictor_lib
 from mobile import program as program_lib
 from mobile.atomic import write_bytes_atomically
+from mobile.parameters import CURVE_SEGMENTS
 
 FORMAT = "exposure-predictor"
 VERSION = 1
@@ -29,10 +30,10 @@ OP_PARAM_NAMES = {
     "gamma": ["gamma"],
     "white_balance": ["r", "g", "b"],
     "saturation": ["amount"],
-    "tone_curve": [f"slope{i}" for i in range(program_lib.CURVE_SEGMENTS)],
+    "tone_curve": [f"slope{i}" for i in range(CURVE_SEGMENTS)],
     "contrast": ["amount"],
     "black_and_white": ["amount"],
-    "color_curve": [f"{c}_slope{i}" for c in "rgb" for i in range(program_lib.CURVE_SEGMENTS)],
+    "color_curve": [f"{c}_slope{i}" for c in "rgb" for i in range(CURVE_SEGMENTS)],
     "level": ["low", "high"],
 }
 

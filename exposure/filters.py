@@ -17,7 +17,7 @@ import numpy as np
 from keras import ops
 
 from mobile import program as program_lib
-from mobile import render
+from mobile import registry
 
 
 class Filter(keras.layers.Layer):
@@ -39,7 +39,7 @@ class Filter(keras.layers.Layer):
         """images: [B, H, W, 3] linear RGB; raw: [B, num_params]. Returns [B, H, W, 3]."""
         self._check_shapes(images.shape, raw.shape)
         p = self.parameters(raw)
-        return render.OPERATIONS[self.filter_name](images, p[:, None, None, :], ops)
+        return registry.FILTERS[self.filter_name].operation(images, p[:, None, None, :], ops)
 
     def compute_output_shape(self, images_shape, raw_shape):
         self._check_shapes(images_shape, raw_shape)
@@ -68,7 +68,7 @@ class Filter(keras.layers.Layer):
 def _filter_class(filter_name, class_name):
     cls = type(class_name, (Filter,), {
         "filter_name": filter_name,
-        "__doc__": f"The {program_lib.TITLES[filter_name]} filter as a Keras layer "
+        "__doc__": f"The {registry.FILTERS[filter_name].title} filter as a Keras layer "
                    f"({program_lib.num_raw_params(filter_name)} raw parameters).",
         "__module__": __name__,
     })
@@ -90,13 +90,13 @@ LevelFilter = _filter_class("level", "LevelFilter")
 FILTERS = {cls.filter_name: cls for cls in (
     ExposureFilter, GammaFilter, WhiteBalanceFilter, SaturationFilter, ToneCurveFilter,
     ContrastFilter, BlackAndWhiteFilter, ColorCurveFilter, LevelFilter)}
-DEFAULT_FILTERS = tuple(FILTERS[name] for name in program_lib.DEFAULT_FILTERS)
+DEFAULT_FILTERS = tuple(FILTERS[name] for name in registry.DEFAULT_FILTERS)
 
 
-def build_filters(names=program_lib.DEFAULT_FILTERS, dtype=None):
+def build_filters(names=registry.DEFAULT_FILTERS, dtype=None):
     """Instances of the named filters, in the given order (default: the paper's eight)."""
     unknown = [n for n in names if n not in FILTERS]
     if unknown:
         raise ValueError(
-            f"unknown filters {unknown}; known filters: {', '.join(program_lib.FILTER_NAMES)}")
+            f"unknown filters {unknown}; known filters: {', '.join(registry.FILTER_NAMES)}")
     return [FILTERS[name](dtype=dtype) for name in names]

@@ -30,7 +30,7 @@ import numpy as np
 
 from mobile import lut as lut_lib
 from mobile import program as program_lib
-from mobile import shader_source
+from mobile import registry, shader_source
 from mobile.atomic import write_bytes_atomically
 
 FORMAT = "exposure-mobile-manifest"
@@ -89,7 +89,7 @@ _FILTER_NOTE = ("NEAREST for GL_TEXTURE_MIN_FILTER and GL_TEXTURE_MAG_FILTER: th
 
 def filter_ids():
     """Returns {filter name: id}, the value of `u_filter[s]` (index into FILTER_NAMES)."""
-    return {name: i for i, name in enumerate(program_lib.FILTER_NAMES)}
+    return {name: i for i, name in enumerate(registry.FILTER_NAMES)}
 
 
 def uniform_values(program):
@@ -131,7 +131,7 @@ def _check_sidecar(sidecar):
     unknown = [name for name in names if name not in filter_ids()]
     if unknown:
         raise ValueError(f"sidecar.filters: unknown filters {unknown}; the shader knows "
-                         f"{', '.join(program_lib.FILTER_NAMES)}")
+                         f"{', '.join(registry.FILTER_NAMES)}")
     return names
 
 
@@ -180,7 +180,7 @@ def _filters_section():
     for name, slots in _SLOTS.items():
         section[name] = {
             "id": filter_ids()[name],
-            "title": program_lib.TITLES[name],
+            "title": registry.FILTERS[name].title,
             "op_params": len(slots),
             "slots": [{"index": k, "uniform": f"u_params[6*s + {k // 4}].{'xyzw'[k % 4]}",
                        "meaning": meaning} for k, meaning in enumerate(slots)],

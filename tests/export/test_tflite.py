@@ -12,6 +12,7 @@ from exposure import agent as agent_lib
 from exposure import networks, train_config
 from exposure.train_config import TrainConfig
 from mobile import program as program_lib
+from mobile.registry import DEFAULT_FILTERS
 from tests.helpers import parity
 
 # fp32 TFLite vs the TF graph, in operator units (EV stops, exponents, multipliers, slopes):
@@ -127,7 +128,7 @@ def test_bad_arguments_are_named(model_dir, tmp_path):
 
 
 def test_parity_compares_only_the_agreeing_prefix():
-    names = program_lib.DEFAULT_FILTERS
+    names = DEFAULT_FILTERS
     ref = {"filter_index": np.array([[0, 1, 2]]), "parameters": np.zeros([1, 3, 24])}
     cand = {"filter_index": np.array([[0, 3, 2]]), "parameters": np.full([1, 3, 24], 0.5)}
     cand["parameters"][0, 0, 1:] = 9.0  # beyond exposure's one parameter: ignored

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from mobile import lut, manifest, shader_source
-from mobile.program import FILTER_NAMES, Program, Step
+from mobile.program import Program, Step
+from mobile.registry import FILTER_NAMES
 from mobile.render import render
 from tests.helpers import fp16_reference
 from tests.helpers.random_programs import random_program
