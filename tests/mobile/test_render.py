@@ -1,6 +1,6 @@
-"""Tests for mobile/render.py: each pixel operation against its definition, edge behaviour at 0,
-above 1 and below 0, and the renderer's contract. Parity with the Keras layers is tested in
-tests/exposure/test_filters.py."""
+"""Tests for mobile/render.py and the pixel operations of mobile/registry.py: each operation
+against its definition, edge behaviour at 0, above 1 and below 0, and the renderer's contract.
+Parity with the Keras layers is tested in tests/exposure/test_filters.py."""
 import math
 
 import numpy as np
