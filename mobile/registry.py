@@ -312,5 +312,7 @@ FILTERS = {spec.name: spec for spec in (
         num_raw=2, from_raw=_level_from_raw, from_raw_text="[sigmoid(x0), 1 + sigmoid(x1)]",
         operation=level, default=False),
 )}
-FILTER_NAMES = tuple(FILTERS)  # the filters above, in order
+# The filters above, in order; fixed at import (code that must see every registered filter reads
+# FILTERS itself).
+FILTER_NAMES = tuple(FILTERS)
 DEFAULT_FILTERS = tuple(name for name, spec in FILTERS.items() if spec.default)
