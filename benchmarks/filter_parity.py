@@ -13,6 +13,7 @@ from absl import app, flags
 from exposure import filters
 from mobile import program as program_lib
 from mobile import render
+from mobile.registry import DEFAULT_FILTERS
 
 _PROGRAMS = flags.DEFINE_integer("programs", 200, "Random programs to measure.", lower_bound=1)
 _SIZE = flags.DEFINE_integer("size", 32, "Image side in pixels.", lower_bound=1)
@@ -26,7 +27,7 @@ def main(argv):
     layers = {name: cls() for name, cls in filters.FILTERS.items()}
     worst_abs = worst_unit = worst_rel = 0.0
     for _ in range(_PROGRAMS.value):
-        names = rng.choice(np.asarray(program_lib.DEFAULT_FILTERS), size=5, replace=False)
+        names = rng.choice(np.asarray(DEFAULT_FILTERS), size=5, replace=False)
         image = rng.uniform(0.0, 1.0, size=(1, _SIZE.value, _SIZE.value, 3)).astype(np.float32)
         out, steps = image, []
         for name in names:

@@ -1,19 +1,20 @@
 """Measures the 3D LUT error against the exact renderer, in 8-bit output codes (not a test).
 
-Random 5-step programs (`mobile.random_programs`, raw outputs ~ N(0, 1)) on random 8-bit sRGB
-pixels: the exact result is round(255 clip(render(program, decode(codes)))), the LUT result
+Random 5-step programs (`tests.helpers.random_programs`, raw outputs ~ N(0, 1)) on random 8-bit
+sRGB pixels: the exact result is round(255 clip(render(program, decode(codes)))), the LUT result
 round(255 lut.apply(bake(program, N), codes / 255)). Prints, per LUT size and interpolation, the
 mean absolute error (over all programs and the worst program's), the worst program's 99th and 99.9th percentile, and the maximum.
 
     .venv/bin/python benchmarks/lut_error.py --programs=50
 """
+import checkout_path  # noqa: F401 (this checkout first on sys.path: tests.helpers)
 import numpy as np
 from absl import app, flags
 
 from mobile import lut
-from mobile.random_programs import random_program
 from mobile.render import render
 from mobile.srgb import srgb_to_linear
+from tests.helpers.random_programs import random_program
 
 _PROGRAMS = flags.DEFINE_integer("programs", 50, "Random programs to measure.", lower_bound=1)
 _PIXELS = flags.DEFINE_integer("pixels", 1 << 18, "Random pixels per program.", lower_bound=1)

@@ -9,7 +9,7 @@ Not a test. Exports one model to TFLite fp32/fp16/int8 and ONNX, then times one 
 * ONNX Runtime (CPU);
 
 and prints ms per image, the ratio to TF in the same run, each file's size, and the programs'
-agreement with TF (`export.parity`). All runtimes get --threads threads.
+agreement with TF (`tests.helpers.parity`). All runtimes get --threads threads.
 
     .venv/bin/python benchmarks/predictor_latency.py --model_dir=models/demo
     .venv/bin/python benchmarks/predictor_latency.py   # an untrained model: timing and sizes only
@@ -24,6 +24,7 @@ import statistics
 import tempfile
 import time
 
+import checkout_path  # noqa: F401 (this checkout first on sys.path: tests.helpers)
 from absl import app, flags
 
 _MODEL_DIR = flags.DEFINE_string(
@@ -70,8 +71,9 @@ def main(argv):
     tf.config.threading.set_intra_op_parallelism_threads(_THREADS.value)
     tf.config.threading.set_inter_op_parallelism_threads(1)
     from export import onnx as onnx_lib
-    from export import parity, tflite
     from export import predictor as predictor_lib
+    from export import tflite
+    from tests.helpers import parity
 
     scratch = tempfile.TemporaryDirectory(prefix="predictor_latency_")
     out = pathlib.Path(_OUTPUT_DIR.value or scratch.name)

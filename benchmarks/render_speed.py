@@ -19,14 +19,15 @@ import functools
 import statistics
 import time
 
+import checkout_path  # noqa: F401 (this checkout first on sys.path: tests.helpers)
 import numpy as np
 from absl import app, flags
 
 from mobile import lut
 from mobile.program import Program, step_from_raw
-from mobile.random_programs import random_raw_outputs
 from mobile.render import render
 from mobile.srgb import srgb_to_linear
+from tests.helpers.random_programs import random_raw_outputs
 
 _HEIGHT = flags.DEFINE_integer("height", 4000, "Image rows (24 MP = 4000 x 6000).")
 _WIDTH = flags.DEFINE_integer("width", 6000, "Image columns.")

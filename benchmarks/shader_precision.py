@@ -1,6 +1,6 @@
 """How far `mediump` (float16) rendering lands from the float32 renderer, in 8-bit output codes.
 
-Not a test. Uses `mobile.fp16_reference` (every intermediate rounded to float16) on a random
+Not a test. Uses `tests.helpers.fp16_reference` (every intermediate rounded to float16) on a random
 linear RGB image: per filter alone (--programs random one-step programs each), random 5-step
 programs of the default filters, and the worst case found (black & white then saturation).
 Prints max error, mean error and the fraction of values off by more than 1 code. Then the
@@ -11,14 +11,17 @@ an image in [0, 1.2] (clipped highlights) with exact grey rows.
 
     .venv/bin/python benchmarks/shader_precision.py
 """
+import checkout_path  # noqa: F401 (this checkout first on sys.path: tests.helpers)
 import numpy as np
 from absl import app, flags
 from tqdm import tqdm
 
-from mobile import fp16_reference, gl_render
-from mobile.program import FILTER_NAMES, Program, Step
-from mobile.random_programs import random_program
+from mobile import gl_render
+from mobile.program import Program, Step
+from mobile.registry import FILTER_NAMES
 from mobile.render import render
+from tests.helpers import fp16_reference
+from tests.helpers.random_programs import random_program
 
 _SIZE = flags.DEFINE_integer("size", 128, "Image side in pixels.", lower_bound=1)
 _PROGRAMS = flags.DEFINE_integer("programs", 50, "Random programs per row.", lower_bound=1)

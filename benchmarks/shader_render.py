@@ -18,13 +18,14 @@ the GL renderer string, so the numbers say which device made them.
 import statistics
 import time
 
+import checkout_path  # noqa: F401 (this checkout first on sys.path: tests.helpers)
 import numpy as np
 from absl import app, flags
 from tqdm import tqdm
 
 from mobile import gl_render, lut
-from mobile.random_programs import random_program
 from mobile.render import render
+from tests.helpers.random_programs import random_program
 
 _HEIGHT = flags.DEFINE_integer("height", 3000, "Image rows (12 MP = 3000 x 4000).")
 _WIDTH = flags.DEFINE_integer("width", 4000, "Image columns.")

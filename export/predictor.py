@@ -20,13 +20,14 @@ import tensorflow as tf
 from exposure import agent as agent_lib
 from exposure import networks
 from mobile import program as program_lib
+from mobile import registry
 
 SIGNATURE = "predict"
 INPUT_NAME = "thumbnail"
 OUTPUT_NAMES = ("filter_index", "parameters", "probabilities")
 # Widest operator-parameter vector of any filter: the colour curve's 3 x 8 slopes (Exposure
 # paper, section 4.2).
-MAX_OP_PARAMS = max(program_lib.num_op_params(name) for name in program_lib.FILTER_NAMES)
+MAX_OP_PARAMS = max(spec.num_op_params for spec in registry.FILTERS.values())
 
 
 def op_parameters(raw, filter_names):

@@ -8,6 +8,8 @@ scalars and multipliers as they are, curve slopes to the 9 points y(k/8) = cumsu
 import tensorflow as tf
 
 from mobile import program as program_lib
+from mobile import registry
+from mobile.parameters import CURVE_SEGMENTS
 
 _DIGITS = 9  # significant digits of a float32
 
@@ -31,15 +33,15 @@ def _value(kind, values):
     channels = getattr(kind, "channels", None)
     if channels is None:
         return _number(values[0]) if kind.size == 1 else _list(values)
-    segments = program_lib.CURVE_SEGMENTS
-    curves = [_curve_points(values[c * segments:(c + 1) * segments]) for c in range(channels)]
+    n = CURVE_SEGMENTS
+    curves = [_curve_points(values[c * n:(c + 1) * n]) for c in range(channels)]
     return curves[0] if channels == 1 else "[" + tf.strings.join(curves, separator=", ") + "]"
 
 
 def step_json(name, op_params):
     """The JSON object text of one step of filter `name` from op_params [>= num_op_params]."""
     text, start = f'{{"filter": "{name}"', 0
-    for key, kind in program_lib.PARAMETERS[name].items():
+    for key, kind in registry.FILTERS[name].parameters.items():
         text = text + f', "{key}": ' + _value(kind, op_params[start:start + kind.size])
         start += kind.size
     return text + "}"

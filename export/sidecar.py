@@ -18,23 +18,11 @@ import pathlib
 
 from export import predictor as predictor_lib
 from mobile import program as program_lib
+from mobile import registry
 from mobile.atomic import write_bytes_atomically
 
 FORMAT = "exposure-predictor"
 VERSION = 1
-
-# What each filter's operator parameters are, in order (units as `mobile.render` applies them).
-OP_PARAM_NAMES = {
-    "exposure": ["ev"],
-    "gamma": ["gamma"],
-    "white_balance": ["r", "g", "b"],
-    "saturation": ["amount"],
-    "tone_curve": [f"slope{i}" for i in range(program_lib.CURVE_SEGMENTS)],
-    "contrast": ["amount"],
-    "black_and_white": ["amount"],
-    "color_curve": [f"{c}_slope{i}" for c in "rgb" for i in range(program_lib.CURVE_SEGMENTS)],
-    "level": ["low", "high"],
-}
 
 THUMBNAIL_RECIPE = (
     "Decode the photo to linear RGB (RAW: linear camera RGB after white balance, 1.0 = white; "
@@ -76,24 +64,15 @@ def describe(predictor, model_file, runtime, quantization, quantization_detail="
         "num_steps": steps,
         "max_op_params": predictor_lib.MAX_OP_PARAMS,
         "filters": [{"index": i, "name": name, "op_params": program_lib.num_op_params(name),
-                     "op_param_names": OP_PARAM_NAMES[name]}
+                     "op_param_names": registry.FILTERS[name].op_param_names()}
                     for i, name in enumerate(predictor.filter_names)],
         "program": {
             "units": "operator units: exactly what mobile/render.py and the shaders apply",
             "recipe": "for k in 0..num_steps-1: i = filter_index[0][k]; apply filters[i].name "
                       "with parameters[0][k][:filters[i].op_params] to the linear RGB image, in "
                       "step order; the result is display-encoded (sRGB) values: clip to [0, 1]",
-            "op_param_units": {
-                "exposure": "ev: stops, out = in * 2**ev",
-                "gamma": "exponent, out = max(in, 0.001)**gamma",
-                "white_balance": "per-channel multipliers",
-                "saturation": "blend amount in [0, 1]",
-                "tone_curve": "8 segment slopes (mean 1); curve points y_k = sum(slopes[:k]) / 8",
-                "contrast": "blend amount in [-1, 1]",
-                "black_and_white": "blend amount in [0, 1]",
-                "color_curve": "3 x 8 segment slopes, channel-major r, g, b (each mean 1)",
-                "level": "low in [0, 1], high in [1, 2]",
-            },
+            "op_param_units": {name: spec.op_param_summary()
+                               for name, spec in registry.FILTERS.items()},
             "human_units": "mobile.program.Step.from_op_params(name, values) gives the program "
                            "JSON step (EV stops, gamma, multipliers, amounts, curve points)",
         },

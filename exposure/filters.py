@@ -3,25 +3,27 @@
 Each layer takes an image batch [B, H, W, 3] of any size and a batch of raw network outputs
 [B, num_params], maps the outputs to filter parameters with the authors' ranges, and applies the
 filter's pixel operation; the result is differentiable in both inputs (Exposure paper, section 4).
-The parameter mapping (`mobile.program.raw_to_op_params`) and the pixel operations
-(`mobile.render.OPERATIONS`) are the same code the numpy renderer runs, here evaluated with
-`keras.ops`, so a program read off the layers renders identically without TensorFlow. Edge
-behaviour at 0, above 1 and below 0 is documented in `mobile.render`.
+There is one layer class per filter of the registry (`mobile.registry`), made from its entry:
+the parameter mapping and the pixel operation are the same code the numpy renderer runs, here
+evaluated with `keras.ops`, so a program read off the layers renders identically without
+TensorFlow. Edge behaviour at 0, above 1 and below 0 is documented in `mobile.registry`.
 
-Order and names follow the authors' default action space (Exposure REFERENCE): exposure, gamma,
-white balance, saturation, tone curve, contrast, black & white, colour curve; the level filter is
-available but not in `DEFAULT_FILTERS`.
+Order and names follow the registry: the authors' default action space (Exposure REFERENCE):
+exposure, gamma, white balance, saturation, tone curve, contrast, black & white, colour curve;
+the level filter is available but not in `DEFAULT_FILTERS`.
 """
+import functools
+
 import keras
 import numpy as np
 from keras import ops
 
 from mobile import program as program_lib
-from mobile import render
+from mobile import registry
 
 
 class Filter(keras.layers.Layer):
-    """Base class: a subclass names its filter in `filter_name` (one of FILTER_NAMES)."""
+    """Base class: a subclass names its filter in `filter_name` (a name in the registry)."""
 
     filter_name = None
 
@@ -39,7 +41,7 @@ class Filter(keras.layers.Layer):
         """images: [B, H, W, 3] linear RGB; raw: [B, num_params]. Returns [B, H, W, 3]."""
         self._check_shapes(images.shape, raw.shape)
         p = self.parameters(raw)
-        return render.OPERATIONS[self.filter_name](images, p[:, None, None, :], ops)
+        return registry.FILTERS[self.filter_name].operation(images, p[:, None, None, :], ops)
 
     def compute_output_shape(self, images_shape, raw_shape):
         self._check_shapes(images_shape, raw_shape)
@@ -65,38 +67,33 @@ class Filter(keras.layers.Layer):
         return [self.step(row) for row in ops.convert_to_numpy(raw)]
 
 
-def _filter_class(filter_name, class_name):
+@functools.cache
+def layer_class(name):
+    """The Keras layer class of the registered filter `name`, made once per process and
+    registered for Keras serialization as "exposure>" + its class name: the filter's name in
+    CamelCase + "Filter" (`white_balance` -> `WhiteBalanceFilter`)."""
+    spec = registry.FILTERS[name]
+    class_name = "".join(part.title() for part in name.split("_")) + "Filter"
     cls = type(class_name, (Filter,), {
-        "filter_name": filter_name,
-        "__doc__": f"The {program_lib.TITLES[filter_name]} filter as a Keras layer "
-                   f"({program_lib.num_raw_params(filter_name)} raw parameters).",
+        "filter_name": name,
+        "__doc__": f"The {spec.title} filter as a Keras layer ({spec.num_raw} raw parameters).",
         "__module__": __name__,
     })
     return keras.saving.register_keras_serializable(package="exposure")(cls)
 
 
-ExposureFilter = _filter_class("exposure", "ExposureFilter")
-GammaFilter = _filter_class("gamma", "GammaFilter")
-WhiteBalanceFilter = _filter_class("white_balance", "WhiteBalanceFilter")
-SaturationFilter = _filter_class("saturation", "SaturationFilter")
-ToneCurveFilter = _filter_class("tone_curve", "ToneCurveFilter")
-ContrastFilter = _filter_class("contrast", "ContrastFilter")
-BlackAndWhiteFilter = _filter_class("black_and_white", "BlackAndWhiteFilter")
-ColorCurveFilter = _filter_class("color_curve", "ColorCurveFilter")
-LevelFilter = _filter_class("level", "LevelFilter")
-
-# Every filter class by name, in program_lib.FILTER_NAMES order (the authors' default order, then
-# level).
-FILTERS = {cls.filter_name: cls for cls in (
-    ExposureFilter, GammaFilter, WhiteBalanceFilter, SaturationFilter, ToneCurveFilter,
-    ContrastFilter, BlackAndWhiteFilter, ColorCurveFilter, LevelFilter)}
-DEFAULT_FILTERS = tuple(FILTERS[name] for name in program_lib.DEFAULT_FILTERS)
+# Every registered filter's class by name, in registry order (the authors' default order, then
+# level), and each as a module attribute under its class name (ExposureFilter, GammaFilter, ...).
+FILTERS = {name: layer_class(name) for name in registry.FILTER_NAMES}
+globals().update({cls.__name__: cls for cls in FILTERS.values()})
+DEFAULT_FILTERS = tuple(FILTERS[name] for name in registry.DEFAULT_FILTERS)
 
 
-def build_filters(names=program_lib.DEFAULT_FILTERS, dtype=None):
-    """Instances of the named filters, in the given order (default: the paper's eight)."""
-    unknown = [n for n in names if n not in FILTERS]
+def build_filters(names=registry.DEFAULT_FILTERS, dtype=None):
+    """Instances of the named filters (names in the registry), in the given order (default: the
+    paper's eight)."""
+    unknown = [n for n in names if n not in registry.FILTERS]
     if unknown:
         raise ValueError(
-            f"unknown filters {unknown}; known filters: {', '.join(program_lib.FILTER_NAMES)}")
-    return [FILTERS[name](dtype=dtype) for name in names]
+            f"unknown filters {unknown}; known filters: {', '.join(registry.FILTERS)}")
+    return [layer_class(name)(dtype=dtype) for name in names]

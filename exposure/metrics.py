@@ -19,7 +19,7 @@ import numpy as np
 
 from exposure.data import CROP_SIZE, CROPS_PER_IMAGE, random_square_patches
 from exposure.unprocess import SRGB_TO_XYZ
-from mobile.program import LUMINANCE_WEIGHTS
+from mobile.registry import LUMINANCE_WEIGHTS
 from mobile.srgb import srgb_to_linear
 
 STATISTICS = ("luminance", "contrast", "saturation")

@@ -20,6 +20,7 @@ import tensorflow as tf
 
 from exposure.train_config import CRITIC_RESOLUTIONS
 from mobile import program as program_lib
+from mobile import registry
 
 IMAGE_SIZE = 64  # Exposure paper, section 6: decisions are made on a 64x64 version of the photo
 TRUNK_CHANNELS = (32, 64, 128, 256)  # Exposure paper, section 5.1 and authors' code: 4 convs
@@ -35,7 +36,7 @@ _SATURATION_EPSILON = 1e-2  # authors' critic: HSL saturation denominator guard
 def image_statistics(images):
     """Per-image statistics [B, 3] of images [B, H, W, 3]: mean luminance, luminance variance
     (the contrast plane) and mean HSL saturation of the image clipped to [0, 1]."""
-    r, g, b = program_lib.LUMINANCE_WEIGHTS
+    r, g, b = registry.LUMINANCE_WEIGHTS
     lum = images[..., 0] * r + images[..., 1] * g + images[..., 2] * b
     mean_lum, var_lum = tf.nn.moments(lum, axes=[1, 2])
     clipped = tf.clip_by_value(images, 0.0, 1.0)
@@ -105,7 +106,7 @@ class PolicyNetwork(keras.Model):
     `usage` get probability 0 (the rest renormalized): no filter is picked twice.
     """
 
-    def __init__(self, filter_names=program_lib.DEFAULT_FILTERS, num_steps=5, mask_used=False,
+    def __init__(self, filter_names=registry.DEFAULT_FILTERS, num_steps=5, mask_used=False,
                  **kwargs):
         super().__init__(**kwargs)
         self.filter_names = tuple(filter_names)

@@ -11,7 +11,7 @@ import math
 import pathlib
 
 from exposure.image_io import TIFF_ENCODINGS
-from mobile import program as program_lib
+from mobile import registry
 from mobile.atomic import atomic_output
 
 CONFIG_FILE = "config.json"
@@ -30,7 +30,7 @@ class TrainConfig:
 
     # Each field's help is the --help text of the exposure_train flag of the same name.
     filters: tuple = _field(
-        program_lib.DEFAULT_FILTERS,
+        registry.DEFAULT_FILTERS,
         "Filters of the action space, in order (paper, section 4.2: the eight filters).")
     num_steps: int = _field(5, "Edits per image (paper, section 5.2: five).")
     batch_size: int = _field(64, "Images per batch (paper, Algorithm 1: b = 64).")
@@ -93,10 +93,10 @@ class TrainConfig:
 
     def validate(self):
         """Raises ValueError naming the first bad field and what it must be."""
-        unknown = [f for f in self.filters if f not in program_lib.FILTER_NAMES]
+        unknown = [f for f in self.filters if f not in registry.FILTERS]
         if unknown or len(self.filters) < 2 or len(set(self.filters)) != len(self.filters):
             raise ValueError(f"filters: expected >= 2 distinct names from "
-                             f"{', '.join(program_lib.FILTER_NAMES)}; got {list(self.filters)}")
+                             f"{', '.join(registry.FILTERS)}; got {list(self.filters)}")
         positive = ("num_steps", "batch_size", "iterations", "replay_size", "n_critic",
                     "checkpoint_every", "keep_checkpoints", "log_every", "image_every", "eval_every")
         for name in positive:

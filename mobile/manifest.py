@@ -10,13 +10,13 @@ Two render paths, both one full-screen pass at full resolution:
 Uniform layout of `program.frag` (`MAX_STEPS` steps, `VEC4_PER_STEP` vec4 per step):
 
     int  u_num_steps            number of steps, 0 .. MAX_STEPS
-    int  u_filter[MAX_STEPS]    filter id of step s: index into mobile.program.FILTER_NAMES
+    int  u_filter[MAX_STEPS]    filter id of step s: the filter's shader_id (mobile.registry)
     vec4 u_params[MAX_STEPS*6]  operator parameter k of step s at u_params[6 s + k / 4][k % 4]
 
 The operator parameters are what `mobile.render` applies (`Step.op_params()`, the output of
-`mobile.program.raw_to_op_params`): exposure [ev]; gamma [exponent]; white balance [r, g, b];
-saturation, contrast, black & white [amount]; tone curve [8 slopes 8 (y[k+1] - y[k])]; colour
-curve [24 slopes, r0..r7 g0..g7 b0..b7]; level [low, high]. Unused slots are 0.
+`mobile.program.raw_to_op_params`); unused slots are 0. The document's `filters` section, built
+from the filter registry (`mobile.registry`), gives each filter's id, slots and their meaning,
+and how the slots follow from the program document and from raw network outputs.
 
 The predictor's outputs (`export/sidecar.py`: "filter_index" int32 [1, S], "parameters" float32
 [1, S, 24] zero-padded op params) map onto this layout directly: `uniforms_from_predictor`.
@@ -29,8 +29,7 @@ import json
 import numpy as np
 
 from mobile import lut as lut_lib
-from mobile import program as program_lib
-from mobile import shader_source
+from mobile import registry, shader_source
 from mobile.atomic import write_bytes_atomically
 
 FORMAT = "exposure-mobile-manifest"
@@ -39,48 +38,6 @@ MAX_STEPS = 8  # steps one program.frag pass renders (#define MAX_STEPS in progr
 VEC4_PER_STEP = 6  # vec4 uniforms per step: room for the colour curve's 24 slopes
 PREDICTOR_FORMAT = "exposure-predictor"  # the export sidecar this manifest reads (version 1)
 
-# What each operator-parameter slot of a filter means, in slot order (mobile/render.py formulas).
-_SLOTS = {
-    "exposure": ["ev: stops, pixel * 2^ev"],
-    "gamma": ["gamma: exponent, max(pixel, 0.001)^gamma"],
-    "white_balance": ["r multiplier", "g multiplier", "b multiplier"],
-    "saturation": ["amount in [0, 1]"],
-    "tone_curve": [f"slope {k}: 8 (points[{k + 1}] - points[{k}])" for k in range(8)],
-    "contrast": ["amount in [-1, 1]"],
-    "black_and_white": ["amount in [0, 1]"],
-    "color_curve": [f"{c} slope {k}: 8 (points[{i}][{k + 1}] - points[{i}][{k}])"
-                    for i, c in enumerate("rgb") for k in range(8)],
-    "level": ["low in [0, 1]", "high in [1, 2]"],
-}
-# How the op parameters follow from the program document's keys (Step.op_params()).
-_FROM_PROGRAM = {
-    "exposure": "[ev]",
-    "gamma": "[gamma]",
-    "white_balance": "multipliers",
-    "saturation": "[amount]",
-    "tone_curve": "8 * diff(points)",
-    "contrast": "[amount]",
-    "black_and_white": "[amount]",
-    "color_curve": "concat(8 * diff(points[0]), 8 * diff(points[1]), 8 * diff(points[2]))",
-    "level": "[low, high]",
-}
-# How the op parameters follow from the predictor's raw outputs (mobile.program.raw_to_op_params),
-# for a model that returns raw outputs; tanh_range(x, lo, hi) = (tanh(x) / 2 + 1/2)(hi - lo) + lo.
-_FROM_RAW = {
-    "exposure": "[tanh_range(x0, -3.5, 3.5)]",
-    "gamma": "[exp(tanh_range(x0, -ln 3, ln 3))]",
-    "white_balance": "s = exp(tanh_range((0, x1, x2), -0.5, 0.5)); s / (1e-5 + 0.27 s_r + "
-                     "0.67 s_g + 0.06 s_b)",
-    "saturation": "[sigmoid(x0)]",
-    "tone_curve": "t = tanh_range(x, 0.5, 2); 8 t / sum(t)",
-    "contrast": "[tanh(x0)]",
-    "black_and_white": "[sigmoid(x0)]",
-    "color_curve": "t = tanh_range(x, 0.9, 1.1) (initial 1: x + atanh(0)); per channel c: "
-                   "8 t_c / sum(t_c)",
-    "level": "[sigmoid(x0), 1 + sigmoid(x1)]",
-}
-
-
 # Texture filter the app must set: the ES 3.0 defaults (mipmapped min filter; LINEAR on 32-bit
 # floats without OES_texture_float_linear) leave a texture incomplete, and texelFetch then reads 0.
 _FILTER_NOTE = ("NEAREST for GL_TEXTURE_MIN_FILTER and GL_TEXTURE_MAG_FILTER: the defaults "
@@ -88,8 +45,8 @@ _FILTER_NOTE = ("NEAREST for GL_TEXTURE_MIN_FILTER and GL_TEXTURE_MAG_FILTER: th
 
 
 def filter_ids():
-    """Returns {filter name: id}, the value of `u_filter[s]` (index into FILTER_NAMES)."""
-    return {name: i for i, name in enumerate(program_lib.FILTER_NAMES)}
+    """Returns {filter name: id}, the value of `u_filter[s]` (the registry's shader_id)."""
+    return {name: spec.shader_id for name, spec in registry.FILTERS.items()}
 
 
 def uniform_values(program):
@@ -128,16 +85,17 @@ def _check_sidecar(sidecar):
         raise ValueError(f"sidecar: unsupported version {sidecar.get('version')!r}; this reader "
                          "knows 1")
     names = [entry.get("name") for entry in sorted(sidecar["filters"], key=lambda e: e["index"])]
-    unknown = [name for name in names if name not in filter_ids()]
+    ids = filter_ids()
+    unknown = [name for name in names if name not in ids]
     if unknown:
         raise ValueError(f"sidecar.filters: unknown filters {unknown}; the shader knows "
-                         f"{', '.join(program_lib.FILTER_NAMES)}")
+                         f"{', '.join(ids)}")
     return names
 
 
 def shader_ids_for_predictor(sidecar):
     """Returns [shader filter id] indexed by the predictor's filter index (the sidecar's
-    `filters` order, which may be a subset or reordering of FILTER_NAMES)."""
+    `filters` order, which may be a subset or reordering of the registry's filters)."""
     ids = filter_ids()
     return [ids[name] for name in _check_sidecar(sidecar)]
 
@@ -176,19 +134,20 @@ def uniforms_from_predictor(outputs, sidecar):
 
 
 def _filters_section():
-    section = {}
-    for name, slots in _SLOTS.items():
-        section[name] = {
-            "id": filter_ids()[name],
-            "title": program_lib.TITLES[name],
-            "op_params": len(slots),
-            "slots": [{"index": k, "uniform": f"u_params[6*s + {k // 4}].{'xyzw'[k % 4]}",
-                       "meaning": meaning} for k, meaning in enumerate(slots)],
-            "from_program": _FROM_PROGRAM[name],
-            "raw_outputs": program_lib.num_raw_params(name),
-            "from_raw_outputs": _FROM_RAW[name],
-        }
-    return section
+    """Every registered filter: id, title, slots with their uniform and meaning, and how the
+    slots follow from the program document and from raw outputs (tanh_range(x, lo, hi) =
+    (tanh(x) / 2 + 1/2)(hi - lo) + lo)."""
+    return {name: {
+        "id": spec.shader_id,
+        "title": spec.title,
+        "op_params": spec.num_op_params,
+        "slots": [{"index": k,
+                   "uniform": f"u_params[{VEC4_PER_STEP}*s + {k // 4}].{'xyzw'[k % 4]}",
+                   "meaning": meaning} for k, meaning in enumerate(spec.op_param_meanings())],
+        "from_program": spec.from_program_text(),
+        "raw_outputs": spec.num_raw,
+        "from_raw_outputs": spec.from_raw_text,
+    } for name, spec in registry.FILTERS.items()}
 
 
 def build_manifest(program=None, lut_size=lut_lib.DEFAULT_SIZE, sidecar=None):
@@ -256,8 +215,9 @@ def build_manifest(program=None, lut_size=lut_lib.DEFAULT_SIZE, sidecar=None):
             "u_num_steps": "S = filter_index.shape[1]",
             "u_filter": "u_filter[s] = shader_ids[filter_index[0][s]] (shader_ids: the "
                         "sidecar's filters mapped to filters.NAME.id)",
-            "u_params": "u_params[6*s .. 6*s+5] = parameters[0][s][0 .. 23] (24 floats, "
-                        "already zero-padded op params); steps S .. max_steps-1 zero",
+            "u_params": f"u_params[{VEC4_PER_STEP}*s .. {VEC4_PER_STEP}*s+{VEC4_PER_STEP - 1}] = "
+                        f"parameters[0][s][0 .. {4 * VEC4_PER_STEP - 1}] ({4 * VEC4_PER_STEP} "
+                        "floats, already zero-padded op params); steps S .. max_steps-1 zero",
             "raw_outputs": "a model returning raw outputs instead: op params = "
                            "filters.NAME.from_raw_outputs",
         },

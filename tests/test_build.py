@@ -101,3 +101,16 @@ def test_every_other_test_helper_is_listed():
 def test_every_listed_file_exists(rule):
     missing = [src for src in _srcs(rule) if not (ROOT / src).is_file()]
     assert not missing, f"{rule} srcs that do not exist: {missing}"
+
+
+def test_installed_packages_do_not_import_the_test_helpers():
+    """setup.py installs only PACKAGES; `tests.helpers` (test and benchmark code) is not shipped,
+    so no installed module may import it."""
+    offenders = []
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+                names = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                         else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+                offenders += [f"{_rel(path)}: {n}" for n in names if n.split(".")[0] == "tests"]
+    assert not offenders, f"installed modules importing test code: {offenders}"

@@ -1,6 +1,8 @@
 #version 300 es
 // Renders a retouch program (mobile/program.py) at full resolution in one pass: the pixel
-// formulas of mobile/render.py, step by step, driven by uniforms (layout in mobile/manifest.py).
+// formulas of mobile/registry.py, step by step, driven by uniforms (layout in mobile/manifest.py).
+// tests/mobile/test_registry.py checks the branches of apply_step (one per filter, reading its
+// operator-parameter slots) and the constants below against the registry.
 //
 // Input:  u_image, linear RGB (scene-referred, 1.0 = display white), read 1:1 with texelFetch,
 //         so any float format works (RGB32F / RGBA32F / RGBA16F; no filtering needed).
@@ -16,7 +18,7 @@ precision highp sampler2D;
 #define MAX_STEPS 8
 #define VEC4_PER_STEP 6
 
-// Filter ids: indices into mobile.program.FILTER_NAMES (checked by tests/mobile/test_manifest.py).
+// Filter ids: each filter's shader_id in mobile/registry.py (checked by test_manifest.py).
 #define FILTER_EXPOSURE 0
 #define FILTER_GAMMA 1
 #define FILTER_WHITE_BALANCE 2
@@ -29,7 +31,7 @@ precision highp sampler2D;
 
 const float GAMMA_FLOOR = 0.001;      // gamma input clamp (Exposure REFERENCE, authors' code)
 const float SATURATION_GAIN = 0.8;    // Exposure supplement, saturation filter
-const float GREY_TOLERANCE = 1e-5;    // saturation: max - min at or below this is grey (render.py)
+const float GREY_TOLERANCE = 1e-5;    // saturation: max - min at or below this is grey (registry)
 const float CONTRAST_EPSILON = 1e-6;  // Exposure REFERENCE, contrast filter
 const float LEVEL_EPSILON = 1e-6;     // authors' code, level filter
 const float PI = 3.14159265358979;

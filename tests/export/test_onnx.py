@@ -7,8 +7,9 @@ import onnx
 import pytest
 
 from export import onnx as onnx_lib
-from export import parity, sidecar, tflite
 from export import predictor as predictor_lib
+from export import sidecar, tflite
+from tests.helpers import parity
 
 # ONNX Runtime vs the TF graph, operator units: the same float32 math, other kernels.
 PARAM_TOLERANCE = 1e-5

@@ -7,9 +7,10 @@ import tensorflow as tf
 from export import predictor as predictor_lib
 from export import program_json
 from mobile import program as program_lib
+from mobile.registry import DEFAULT_FILTERS, FILTER_NAMES
 
 
-@pytest.mark.parametrize("filter_names", [program_lib.DEFAULT_FILTERS, program_lib.FILTER_NAMES])
+@pytest.mark.parametrize("filter_names", [DEFAULT_FILTERS, FILTER_NAMES])
 def test_document_reads_back_as_the_same_program(filter_names):
     rng = np.random.default_rng(len(filter_names))
     width = sum(program_lib.num_raw_params(n) for n in filter_names)

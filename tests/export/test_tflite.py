@@ -1,17 +1,19 @@
-"""Tests for export/tflite.py, export/predictor.py, export/sidecar.py and export/parity.py: the
-three TFLite variants of a really trained model, run in ai_edge_litert against the TF agent."""
+"""Tests for export/tflite.py, export/predictor.py, export/sidecar.py and tests/helpers/parity.py:
+the three TFLite variants of a really trained model, run in ai_edge_litert against the TF agent."""
 import json
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from export import parity, sidecar, tflite
 from export import predictor as predictor_lib
+from export import sidecar, tflite
 from exposure import agent as agent_lib
 from exposure import networks, train_config
 from exposure.train_config import TrainConfig
 from mobile import program as program_lib
+from mobile.registry import DEFAULT_FILTERS
+from tests.helpers import parity
 
 # fp32 TFLite vs the TF graph, in operator units (EV stops, exponents, multipliers, slopes):
 # both run the same float32 ops, the difference is kernel rounding (measured: < 1e-6).
@@ -126,7 +128,7 @@ def test_bad_arguments_are_named(model_dir, tmp_path):
 
 
 def test_parity_compares_only_the_agreeing_prefix():
-    names = program_lib.DEFAULT_FILTERS
+    names = DEFAULT_FILTERS
     ref = {"filter_index": np.array([[0, 1, 2]]), "parameters": np.zeros([1, 3, 24])}
     cand = {"filter_index": np.array([[0, 3, 2]]), "parameters": np.full([1, 3, 24], 0.5)}
     cand["parameters"][0, 0, 1:] = 9.0  # beyond exposure's one parameter: ignored

@@ -7,6 +7,7 @@ from exposure import agent as agent_lib
 from exposure import networks, train_config
 from exposure.filters import build_filters
 from mobile import program as program_lib
+from mobile.registry import DEFAULT_FILTERS
 from mobile.render import render
 
 
@@ -62,7 +63,7 @@ def test_rollout_programs_are_valid_and_render_like_the_tf_rollout(agent):
         assert len(program.steps) == 5
         assert program_lib.Program.from_json(program.to_json()) == program
         assert [s.filter for s in program.steps] == [
-            program_lib.DEFAULT_FILTERS[i] for i in decisions["filter_index"][b]]
+            DEFAULT_FILTERS[i] for i in decisions["filter_index"][b]]
         rendered = render(program, thumbs[b].numpy())
         np.testing.assert_allclose(rendered, decisions["thumbnails"][b], atol=1e-4)
     # The outputs are not the inputs: the programs do something.

@@ -8,6 +8,7 @@ import tensorflow as tf
 from exposure import filters as F
 from mobile import program as P
 from mobile import render as R
+from mobile.registry import DEFAULT_FILTERS, FILTER_NAMES
 
 H = 1e-6  # central-difference step (float64)
 
@@ -37,9 +38,9 @@ def _central_differences(layer, x, fixed, weights, wrt_images):
     return ((losses[:n] - losses[n:]) / (2 * H)).reshape(x.shape[1:])
 
 
-@pytest.mark.parametrize("name", P.FILTER_NAMES)
+@pytest.mark.parametrize("name", FILTER_NAMES)
 def test_gradients_match_central_differences(name):
-    rng = np.random.default_rng(P.FILTER_NAMES.index(name))
+    rng = np.random.default_rng(FILTER_NAMES.index(name))
     layer = F.FILTERS[name](dtype="float64")
     # Pixels away from kinks (0, 1, curve knots, gamma floor) and with distinct channels.
     images = rng.uniform(0.05, 0.95, size=(1, 2, 3, 3))
@@ -60,7 +61,7 @@ def test_gradients_match_central_differences(name):
 EDGE_IMAGES = np.array([[[[0.0, 0.0, 0.0], [0.4, 0.4, 0.4], [1.5, 2.0, 1.2], [-0.2, -0.5, 0.3]]]])
 
 
-@pytest.mark.parametrize("name", P.FILTER_NAMES)
+@pytest.mark.parametrize("name", FILTER_NAMES)
 def test_edge_pixels_give_finite_values_and_gradients(name):
     layer = F.FILTERS[name](dtype="float64")
     raw = np.random.default_rng(3).normal(size=(1, layer.num_params))
@@ -126,8 +127,8 @@ def test_bad_shapes_are_named():
 
 
 def test_registry_order_and_sizes():
-    assert tuple(F.FILTERS) == P.FILTER_NAMES
-    assert [cls.filter_name for cls in F.DEFAULT_FILTERS] == list(P.DEFAULT_FILTERS)
+    assert tuple(F.FILTERS) == FILTER_NAMES
+    assert [cls.filter_name for cls in F.DEFAULT_FILTERS] == list(DEFAULT_FILTERS)
     assert [f.num_params for f in F.build_filters()] == [1, 1, 3, 1, 8, 1, 1, 24]
     with pytest.raises(ValueError, match="unknown filters \\['blur'\\]; known filters: exposure"):
         F.build_filters(["exposure", "blur"])
@@ -150,7 +151,7 @@ def test_random_programs_render_identically_in_numpy_and_keras():
     layers = {name: cls() for name, cls in F.FILTERS.items()}
     worst = 0.0
     for _ in range(30):
-        names = rng.choice(np.asarray(P.FILTER_NAMES), size=5, replace=False)
+        names = rng.choice(np.asarray(FILTER_NAMES), size=5, replace=False)
         images = rng.uniform(-0.1, 1.2, size=(2, 16, 16, 3)).astype(np.float32)
         keras_out = images
         programs = [[], []]

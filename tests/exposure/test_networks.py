@@ -4,7 +4,8 @@ import pytest
 import tensorflow as tf
 
 from exposure import networks
-from mobile.program import DEFAULT_FILTERS, num_raw_params
+from mobile.program import num_raw_params
+from mobile.registry import DEFAULT_FILTERS
 
 
 def _trunk_params(in_channels):

@@ -11,8 +11,8 @@ from absl import app, flags
 
 from mobile import bundle, lut, shader_source
 from mobile.cli import bundle as bundle_cli
-from mobile.random_programs import random_program
 from mobile.render import render
+from tests.helpers.random_programs import random_program
 from tests.mobile.gl_fixtures import gl_renderer  # noqa: F401 (pytest fixture)
 
 SIDECAR = {"format": "exposure-predictor", "version": 1, "model_file": "p.tflite",

@@ -1,8 +1,9 @@
-"""Tests for mobile/es_compile.py: the shipped `#version 300 es` sources compile and link in a
-real OpenGL ES 3 context (Mesa, EGL surfaceless), exposing exactly the manifest's uniforms."""
+"""Tests for tests/helpers/es_compile.py: the shipped `#version 300 es` sources compile and link
+in a real OpenGL ES 3 context (Mesa, EGL surfaceless), exposing exactly the manifest's uniforms."""
 import pytest
 
-from mobile import es_compile, manifest, shader_source
+from mobile import manifest, shader_source
+from tests.helpers import es_compile
 
 
 @pytest.fixture(scope="module")

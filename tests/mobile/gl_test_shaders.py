@@ -6,10 +6,12 @@ import subprocess
 import numpy as np
 import pytest
 
-from mobile import fp16_reference, lut, manifest, shader_source
-from mobile.program import FILTER_NAMES, Program, Step
-from mobile.random_programs import random_program
+from mobile import lut, manifest, shader_source
+from mobile.program import Program, Step
+from mobile.registry import FILTER_NAMES
 from mobile.render import render
+from tests.helpers import fp16_reference
+from tests.helpers.random_programs import random_program
 from tests.mobile.gl_fixtures import gl_renderer  # noqa: F401 (pytest fixture)
 
 GLSLANG = shutil.which("glslangValidator")

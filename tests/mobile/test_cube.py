@@ -8,8 +8,8 @@ from PIL import Image
 
 from exposure.image_io import read_linear
 from mobile import cube, lut
-from mobile.random_programs import random_program
 from mobile.render import render
+from tests.helpers.random_programs import random_program
 
 
 def _ramp_lut(size):

@@ -2,9 +2,9 @@
 import numpy as np
 
 from mobile import fast_render, lut
-from mobile.random_programs import random_program
 from mobile.srgb import srgb_to_linear
 from tests.codes import assert_codes_match
+from tests.helpers.random_programs import random_program
 
 PROGRAM = random_program(np.random.default_rng(21))
 

@@ -1,4 +1,4 @@
-"""Tests for mobile/fp16_reference.py: the float16 model of `mediump`, and what it finds.
+"""Tests for tests/helpers/fp16_reference.py: the float16 model of `mediump`, and what it finds.
 
 Findings held here (numbers in mobile/README.md): each filter alone stays within 1 code of the
 float32 renderer in float16 arithmetic except on rare pixels (level with high close to low,
@@ -10,10 +10,12 @@ fragment shaders must support.
 import numpy as np
 import pytest
 
-from mobile import fp16_reference, shader_source
-from mobile.program import FILTER_NAMES, Program, Step
-from mobile.random_programs import random_program
+from mobile import shader_source
+from mobile.program import Program, Step
+from mobile.registry import FILTER_NAMES
 from mobile.render import render
+from tests.helpers import fp16_reference
+from tests.helpers.random_programs import random_program
 
 
 def _image(rng, size=48):

@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 
 from mobile import lut
-from mobile.random_programs import random_program
 from mobile.render import render
 from mobile.srgb import linear_to_srgb, srgb_to_linear
 from tests.codes import assert_codes_match
+from tests.helpers.random_programs import random_program
 
 
 def _affine_in_srgb(linear):

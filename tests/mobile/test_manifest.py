@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from mobile import manifest, shader_source
-from mobile.program import FILTER_NAMES, Program, Step, num_op_params
-from mobile.random_programs import random_program
+from mobile.program import Program, Step, num_op_params
+from mobile.registry import FILTER_NAMES
+from tests.helpers.random_programs import random_program
 
 
 def _shader_defines(name):

@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 
 from mobile import program as P
+from mobile.registry import DEFAULT_FILTERS, FILTER_NAMES, tanh_range
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def _random_program(rng, names=P.FILTER_NAMES):
+def _random_program(rng, names=FILTER_NAMES):
     return P.Program([P.step_from_raw(n, rng.normal(size=P.num_raw_params(n)) * 2) for n in names])
 
 
@@ -36,10 +37,10 @@ def test_importing_program_and_render_loads_no_tensorflow():
 
 
 def test_filter_names_in_authors_default_order():
-    assert P.FILTER_NAMES == (
+    assert FILTER_NAMES == (
         "exposure", "gamma", "white_balance", "saturation", "tone_curve", "contrast",
         "black_and_white", "color_curve", "level")
-    assert P.DEFAULT_FILTERS == P.FILTER_NAMES[:8]
+    assert DEFAULT_FILTERS == FILTER_NAMES[:8]
 
 
 def test_json_round_trip_is_exact(tmp_path):
@@ -172,10 +173,10 @@ def test_step_constructor_validates():
 
 def test_tanh_range_matches_reference_formula():
     x = np.linspace(-3, 3, 7)
-    np.testing.assert_allclose(P.tanh_range(x, -3.5, 3.5), np.tanh(x) * 3.5)
+    np.testing.assert_allclose(tanh_range(x, -3.5, 3.5), np.tanh(x) * 3.5)
     # With an initial value, x = 0 maps to it.
-    assert P.tanh_range(0.0, 0.5, 2.0, initial=1.5) == pytest.approx(1.5)
-    assert P.tanh_range(100.0, 0.5, 2.0) == pytest.approx(2.0)
+    assert tanh_range(0.0, 0.5, 2.0, initial=1.5) == pytest.approx(1.5)
+    assert tanh_range(100.0, 0.5, 2.0) == pytest.approx(2.0)
 
 
 def test_raw_mapping_ranges_and_reference_values():
@@ -209,7 +210,7 @@ def test_tone_points_follow_paper_curve_representation():
 
 
 def test_extreme_raw_outputs_stay_valid():
-    for name in P.FILTER_NAMES:
+    for name in FILTER_NAMES:
         for value in (-50.0, 50.0):
             raw = np.full(P.num_raw_params(name), value, dtype=np.float32)
             # float32 mapping at saturation lands on the closed bounds; the step still validates.
@@ -219,7 +220,7 @@ def test_extreme_raw_outputs_stay_valid():
 
 
 def test_num_params():
-    assert [P.num_raw_params(n) for n in P.FILTER_NAMES] == [1, 1, 3, 1, 8, 1, 1, 24, 2]
-    assert [P.num_op_params(n) for n in P.FILTER_NAMES] == [1, 1, 3, 1, 8, 1, 1, 24, 2]
+    assert [P.num_raw_params(n) for n in FILTER_NAMES] == [1, 1, 3, 1, 8, 1, 1, 24, 2]
+    assert [P.num_op_params(n) for n in FILTER_NAMES] == [1, 1, 3, 1, 8, 1, 1, 24, 2]
     with pytest.raises(P.ProgramError, match="filter: unknown filter 'x'"):
         P.num_raw_params("x")

@@ -1,6 +1,6 @@
-"""Tests for mobile/render.py: each pixel operation against its definition, edge behaviour at 0,
-above 1 and below 0, and the renderer's contract. Parity with the Keras layers is tested in
-tests/exposure/test_filters.py."""
+"""Tests for mobile/render.py and the pixel operations of mobile/registry.py: each operation
+against its definition, edge behaviour at 0, above 1 and below 0, and the renderer's contract.
+Parity with the Keras layers is tested in tests/exposure/test_filters.py."""
 import math
 
 import numpy as np
@@ -9,6 +9,7 @@ from skimage.color import hsv2rgb, rgb2hsv
 
 from mobile import program as P
 from mobile import render as R
+from mobile.registry import FILTER_NAMES
 
 IDENTITY_POINTS = [k / 8 for k in range(9)]
 EDGES = np.array([[0.0, 0.0, 0.0], [1.5, 2.0, 1.2], [-0.2, -0.5, 0.3], [0.2, 0.5, 0.8]], np.float32)
@@ -101,7 +102,7 @@ def test_identity_steps_leave_image_unchanged():
 def test_render_composes_steps_keeps_input_and_any_shape(monkeypatch):
     rng = np.random.default_rng(2)
     program = P.Program([P.step_from_raw(n, rng.normal(size=P.num_raw_params(n)))
-                         for n in P.FILTER_NAMES])
+                         for n in FILTER_NAMES])
     image = rng.random((3, 4, 5, 3)).astype(np.float32)
     copy = image.copy()
     expected = image

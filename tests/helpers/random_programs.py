@@ -1,7 +1,8 @@
 """Random programs for tests and benchmarks, drawn the way an untrained agent would emit them."""
 import numpy as np
 
-from mobile.program import DEFAULT_FILTERS, Program, num_raw_params, step_from_raw
+from mobile.program import Program, num_raw_params, step_from_raw
+from mobile.registry import DEFAULT_FILTERS
 
 
 def random_raw_outputs(rng, num_steps=5, filters=DEFAULT_FILTERS, raw_scale=1.0):

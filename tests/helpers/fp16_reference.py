@@ -1,7 +1,7 @@
 """The numpy renderer with every intermediate rounded to float16: a model of `mediump` shaders.
 
 GLSL ES `mediump` is, on the GPUs that use it, IEEE half precision: 11 significant bits, each
-arithmetic result rounded. Running the renderer's own pixel formulas (`mobile.render.OPERATIONS`)
+arithmetic result rounded. Running the renderer's own pixel formulas (`mobile.registry`)
 on float16 arrays rounds every elementary result the same way (numpy computes each float16 ufunc
 in float32 and rounds the result), so comparing this against the float32 renderer shows which
 filters would break under `mediump` before they reach a phone. It cannot model a GPU's own
@@ -13,7 +13,7 @@ may disagree by more than rounding (saturation's grey-axis discontinuity). numpy
 import numpy as np
 
 from mobile import program as program_lib
-from mobile.render import OPERATIONS
+from mobile import registry
 
 
 def render_fp16(program, image):
@@ -23,7 +23,7 @@ def render_fp16(program, image):
     if x.ndim < 1 or x.shape[-1] != 3:
         raise ValueError(f"image: expected shape [..., 3] (RGB), got {x.shape}")
     for step in program.steps:
-        x = OPERATIONS[step.filter](x, step.op_params().astype(np.float16), np)
+        x = registry.FILTERS[step.filter].operation(x, step.op_params().astype(np.float16), np)
         if x.dtype != np.float16:
             raise AssertionError(f"{step.filter}: float16 arithmetic left float16 ({x.dtype})")
     return x.astype(np.float32)
@@ -47,7 +47,7 @@ def near_grey_saturation_input(program, image, tolerance=NEAR_GREY):
         if step.filter == "saturation":
             clipped = np.clip(x, 0.0, 1.0)
             flagged |= clipped.max(axis=-1) - clipped.min(axis=-1) <= tolerance
-        x = OPERATIONS[step.filter](x, step.op_params(), np)
+        x = registry.FILTERS[step.filter].operation(x, step.op_params(), np)
     return flagged
 
 
@@ -71,13 +71,13 @@ def single_filter_errors(rng, image, programs_per_filter=20, raw_scale=1.0):
       {filter name: {"max": int, "mean": float, "over_1": fraction of values off by > 1 code}}.
     """
     report = {}
-    for name in program_lib.FILTER_NAMES:
+    for name in registry.FILTER_NAMES:
         errors = []
         for _ in range(programs_per_filter):
             raw = rng.normal(0.0, raw_scale, program_lib.num_raw_params(name))
             program = program_lib.Program((program_lib.step_from_raw(name, raw),))
             errors.append(code_error(
-                OPERATIONS[name](np.asarray(image, np.float32),
+                registry.FILTERS[name].operation(np.asarray(image, np.float32),
                                  program.steps[0].op_params(), np),
                 render_fp16(program, image)).ravel())
         errors = np.concatenate(errors)
