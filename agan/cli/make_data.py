@@ -2,7 +2,7 @@
 from absl import flags
 
 from agan import data, materialize
-from agan.cli import check_usage, run_main
+from commandline import BadInput, check_usage, run_main
 
 _DATASET = flags.DEFINE_enum(
     "dataset", "builtin", list(data.DATASETS),
@@ -35,7 +35,7 @@ def main(argv):
             _DATASET.value, _OUTPUT_DIR.value, data_dir=_DATA_DIR.value, split=_SPLIT.value,
             num_samples=_NUM_SAMPLES.value or None, seed=_SEED.value, image_size=_IMAGE_SIZE.value)
     except (FileNotFoundError, ValueError) as error:
-        raise SystemExit(f"agan_make_data: error: {error}") from error
+        raise BadInput(error) from error
     print(made.summary())
 
 

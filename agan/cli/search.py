@@ -12,7 +12,7 @@ import sys
 from absl import app, flags
 
 from agan import search, search_report, search_space, train, train_flags
-from agan.cli import check_usage, run_main
+from commandline import BadInput, check_usage, run_main
 
 flags.adopt_module_key_flags(train_flags)  # agan_search --help lists the child-GAN flags too
 
@@ -128,7 +128,7 @@ def main(argv):
         config = config_from_flags()
         config.validate()
     except ValueError as error:
-        raise SystemExit(f"agan_search: error: {error}") from error
+        raise BadInput(error) from error
     if _LOCAL_WORKERS.value:
         if _ROLE.value:
             raise app.UsageError("--local_workers and --role exclude each other")
@@ -138,7 +138,7 @@ def main(argv):
     try:
         entries = search.run(config, _OUTPUT_DIR.value)
     except (search_space.ArchitectureError, FileNotFoundError, ValueError, OSError) as error:
-        raise SystemExit(f"agan_search: error: {error}") from error
+        raise BadInput(error) from error
     if entries:
         best = max(entries, key=lambda e: e["inception_score"])
         mean = sum(e["reward"] for e in entries) / len(entries)

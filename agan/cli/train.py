@@ -5,7 +5,7 @@ Running the same command again resumes from the last checkpoint in --output_dir.
 from absl import flags
 
 from agan import search_space, train, train_flags
-from agan.cli import check_usage, run_main
+from commandline import BadInput, check_usage, run_main
 
 flags.adopt_module_key_flags(train_flags)  # agan_train --help lists the shared training flags
 
@@ -24,7 +24,7 @@ def main(argv):
     try:
         result = train.train(train_flags.config_from_flags(_ARCHITECTURE.value), _OUTPUT_DIR.value)
     except (search_space.ArchitectureError, FileNotFoundError, ValueError) as error:
-        raise SystemExit(f"agan_train: error: {error}") from error
+        raise BadInput(error) from error
     print(
         f"Inception Score {result['inception_score_mean']:.3f} +- "
         f"{result['inception_score_std']:.3f} (real data {result['real_inception_score_mean']:.3f}),"

@@ -1,1 +1,2 @@
-"""Commands of the export package (absl `main(argv)` + `run()`)."""
+"""Commands of the export package (absl `main(argv)` + `run()`; exit statuses and --help:
+commandline)."""

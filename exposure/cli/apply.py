@@ -7,14 +7,12 @@
 Exit status: 0 when everything was written, 1 when some photos failed (each is reported, the
 batch goes on), 2 for a bad program or bad flags.
 """
-import sys
-
 from absl import app, flags
 
+from commandline import BadInput, check_usage, finish_batch, run_main
 from exposure import apply as apply_lib
 from exposure import image_io
 from mobile import program as program_lib
-from mobile.cli import run_main
 from mobile.fast_render import DEFAULT_LUT_SIZE
 
 _PROGRAM = flags.DEFINE_string("program", None, "Program JSON file (an exposure-program document).")
@@ -53,21 +51,17 @@ _PROGRESS = flags.DEFINE_bool("progress", True, "Show a progress bar.")
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}", exitcode=2)
-    if not _PROGRAM.value:
-        raise app.UsageError("--program is required", exitcode=2)
+    check_usage(argv, _PROGRAM)
     if _FAST.present and _EXACT.present and _FAST.value == _EXACT.value:
-        raise app.UsageError("--fast and --exact contradict each other; give one", exitcode=2)
+        raise app.UsageError("--fast and --exact contradict each other; give one")
     if bool(_INPUT.value) != bool(_OUTPUT.value):
-        raise app.UsageError("--input and --output go together", exitcode=2)
+        raise app.UsageError("--input and --output go together")
     if not _INPUT.value and not _CUBE.value:
-        raise app.UsageError("nothing to do: give --input and --output, or --cube", exitcode=2)
+        raise app.UsageError("nothing to do: give --input and --output, or --cube")
     try:
         program = program_lib.load(_PROGRAM.value)
     except program_lib.ProgramError as error:
-        print(f"exposure_apply: bad program: {error}", file=sys.stderr)
-        return 2
+        raise BadInput(f"bad program: {error}") from error
     if _CUBE.value:
         apply_lib.export_cube(program, _CUBE.value, _CUBE_SIZE.value)
         print(f"wrote {_CUBE.value} ({_CUBE_SIZE.value}^3 LUT, sRGB-encoded input)")
@@ -79,13 +73,12 @@ def main(argv):
         pairs, skipped = apply_lib.plan_batch(_INPUT.value, _OUTPUT.value, "." + _FORMAT.value,
                                               bits)
     except (OSError, ValueError) as error:
-        print(f"exposure_apply: {error}", file=sys.stderr)
-        return 2
+        raise BadInput(error) from error
     report = apply_lib.apply_program(
         program, pairs, fast=fast, bits=bits, strip=_STRIP.value,
         tiff_encoding=_TIFF_ENCODING.value, lut_size=_LUT_SIZE.value, progress=_PROGRESS.value)
     mode = "fast (exact 8-bit table / 3D LUT)" if fast else "exact"
-    return apply_lib.finish_batch(
+    return finish_batch(
         "exposure_apply",
         f"{len(pairs) - len(report.failures)} of {len(pairs)} photos written ({mode} rendering), "
         f"{len(report.failures)} failed, {len(skipped)} non-image files skipped",

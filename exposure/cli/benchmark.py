@@ -14,13 +14,11 @@ Every training setting of exposure_train (`--iterations`, `--batch_size`, `--see
 exposure.cli.train) is a flag here too, and so are its `--cache_dir`, `--stop_after` and
 `--progress`; its `--raw_dir` / `--target_dir` are not used (the benchmark makes its own data).
 """
-import sys
-
 from absl import app, flags
 
+from commandline import BadInput, check_usage, run_main
 from exposure import black_box_benchmark, builtin_data, image_io
 from exposure.cli import train as train_cli  # defines the training flags shared with exposure_train
-from mobile.cli import run_main
 
 flags.adopt_module_key_flags(train_cli)  # exposure_benchmark --help lists the training flags
 
@@ -45,26 +43,22 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}", exitcode=2)
+    check_usage(argv, FLAGS["output_dir"])
     for name in ("raw_dir", "target_dir"):
         if FLAGS[name].present:
             raise app.UsageError(f"--{name} is not used by exposure_benchmark: it builds its "
-                                 f"own data from the built-in photos or --photo_dir", exitcode=2)
-    if not FLAGS.output_dir:
-        raise app.UsageError("--output_dir is required", exitcode=2)
+                                 f"own data from the built-in photos or --photo_dir")
     if _PHOTO_DIR.value is None:
         try:
             black_box_benchmark.check_heldout(_HELDOUT.value)
         except ValueError as error:
-            raise app.UsageError(f"--heldout: {error}", exitcode=2) from error
+            raise app.UsageError(f"--heldout: {error}") from error
     elif FLAGS["heldout"].present:
         raise app.UsageError("--heldout names built-in photos; with --photo_dir use "
-                             "--heldout_fraction", exitcode=2)
+                             "--heldout_fraction")
     for flag in (_HELDOUT_FRACTION, _TARGET_FRACTION):
         if not 0.0 < flag.value < 1.0:
-            raise app.UsageError(f"--{flag.name}={flag.value}: expected a fraction in (0, 1)",
-                                 exitcode=2)
+            raise app.UsageError(f"--{flag.name}={flag.value}: expected a fraction in (0, 1)")
     config = train_cli.config_from_flags()
     try:
         report = black_box_benchmark.run(
@@ -73,8 +67,7 @@ def main(argv):
             cache_dir=FLAGS.cache_dir,
             stop_after=FLAGS.stop_after, progress=FLAGS.progress, echo=lambda text: None)
     except (FileNotFoundError, NotADirectoryError, image_io.ImageReadError, ValueError) as error:
-        print(f"exposure_benchmark: {error}", file=sys.stderr)
-        return 2
+        raise BadInput(error) from error
     print(black_box_benchmark.format_report(report))
     print(f"report written to {FLAGS.output_dir}/{black_box_benchmark.REPORT_FILE}")
     return 0

@@ -1,9 +1,8 @@
 """exposure_make_data: writes the built-in Exposure data (DNG inputs, styled targets, manifest)."""
-from absl import app, flags
+from absl import flags
 
+from commandline import BadInput, check_usage, run_main
 from exposure import builtin_data
-from exposure.cli import check_usage
-from mobile.cli import run_main
 
 _OUTPUT_DIR = flags.DEFINE_string(
     "output_dir", None,
@@ -28,7 +27,7 @@ def main(argv):
     try:
         summary = builtin_data.materialize(_OUTPUT_DIR.value, seed=_SEED.value)
     except (FileNotFoundError, NotADirectoryError, ValueError) as error:
-        raise app.UsageError(str(error)) from error
+        raise BadInput(error) from error
     print(_describe(summary))
 
 

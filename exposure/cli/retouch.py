@@ -8,15 +8,13 @@ Writes each output, its program `<stem>.json` beside it and, with --strip, `<ste
 Exit status: 0 when every photo was written, 1 when some failed (each is reported, the batch goes
 on), 2 for bad flags or a bad model directory.
 """
-import sys
+from absl import flags
 
-from absl import app, flags
-
+from commandline import BadInput, check_usage, finish_batch, run_main
 from exposure import agent as agent_lib
 from exposure import apply as apply_lib
 from exposure import image_io
 from exposure import retouch as retouch_lib
-from mobile.cli import run_main
 
 _MODEL_DIR = flags.DEFINE_string(
     "model_dir", None, "Model directory written by exposure_train (config.json, checkpoints/).")
@@ -52,28 +50,22 @@ _PROGRESS = flags.DEFINE_bool("progress", True, "Show a progress bar.")
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}", exitcode=2)
-    for flag, name in ((_MODEL_DIR, "model_dir"), (_INPUT, "input"), (_OUTPUT, "output")):
-        if not flag.value:
-            raise app.UsageError(f"--{name} is required", exitcode=2)
+    check_usage(argv, _MODEL_DIR, _INPUT, _OUTPUT)
     bits = int(_BITS.value) if _BITS.value else None
     try:
         agent = agent_lib.load_agent(_MODEL_DIR.value, sample_dropout=_SAMPLE_DROPOUT.value)
     except (OSError, ValueError) as error:
-        print(f"exposure_retouch: --model_dir: {error}", file=sys.stderr)
-        return 2
+        raise BadInput(f"--model_dir: {error}") from error
     try:
         pairs, skipped = apply_lib.plan_batch(_INPUT.value, _OUTPUT.value, "." + _FORMAT.value,
                                               bits)
     except (OSError, ValueError) as error:
-        print(f"exposure_retouch: {error}", file=sys.stderr)
-        return 2
+        raise BadInput(error) from error
     report = retouch_lib.retouch(
         agent, pairs, samples=_SAMPLES.value, seed=_SEED.value, strip=_STRIP.value,
         fast=_FAST.value, bits=bits, tiff_encoding=_TIFF_ENCODING.value,
         progress=_PROGRESS.value)
-    return apply_lib.finish_batch(
+    return finish_batch(
         "exposure_retouch",
         f"{len(pairs) - len(report.failures)} of {len(pairs)} photos retouched "
         f"({len(report.programs)} outputs), {len(report.failures)} failed, {len(skipped)} "

@@ -14,9 +14,9 @@ import sys
 
 from absl import app, flags
 
+from commandline import BadInput, check_usage, run_main
 from exposure import train as train_lib
 from exposure import train_config
-from mobile.cli import run_main
 
 _RAW_DIR = flags.DEFINE_string(
     "raw_dir", None, "Folder of input photos (RAW such as DNG/CR2/NEF, TIFF, PNG, JPEG), read "
@@ -61,24 +61,18 @@ def config_from_flags():
     try:
         return train_config.TrainConfig(**values)
     except ValueError as error:
-        raise app.UsageError(f"--{error}", exitcode=2) from error
+        raise app.UsageError(f"--{error}") from error
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}", exitcode=2)
-    for flag, name in ((_RAW_DIR, "raw_dir"), (_TARGET_DIR, "target_dir"),
-                       (_OUTPUT_DIR, "output_dir")):
-        if not flag.value:
-            raise app.UsageError(f"--{name} is required", exitcode=2)
+    check_usage(argv, _RAW_DIR, _TARGET_DIR, _OUTPUT_DIR)
     config = config_from_flags()
     try:
         summary = train_lib.train(config, _OUTPUT_DIR.value, _RAW_DIR.value, _TARGET_DIR.value,
                                   cache_dir=_CACHE_DIR.value, stop_after=_STOP_AFTER.value,
                                   progress=_PROGRESS.value)
     except (OSError, ValueError) as error:  # missing folders, unreadable data, other settings
-        print(f"exposure_train: {error}", file=sys.stderr)
-        return 2
+        raise BadInput(error) from error
     for path, reason in summary["skipped_files"]:
         print(f"  skipped: {path}: {reason}", file=sys.stderr)
     print(json.dumps(summary, indent=2))
