@@ -16,10 +16,21 @@ A command module defines its flags, a `main(argv)` that calls `check_usage` firs
 `app.UsageError` for a usage error or `BadInput` for bad input, returns one of the statuses above,
 and `run()` = `run_main(main, __name__)`.
 
+TensorFlow's start-up log lines (CUDA probing such as "E0000 ... failed call to cuInit", CPU
+feature and oneDNN notices, absl's "All log messages before absl::InitializeLog()", grappler's
+"remapper failed") are hidden unless the command line gives `--verbosity` (`-v`): importing this
+module, before TensorFlow is imported, sets TF_CPP_MIN_LOG_LEVEL and silences the native
+libraries while `tensorflow` is first imported. Each package's `cli/__init__.py` imports this
+module, so it comes first. A TF_CPP_MIN_LOG_LEVEL already in the environment is kept.
+
 This package depends on absl only; `mobile` (which imports nothing from agan, exposure or export)
 can use it.
 """
+import contextlib
 import functools
+import importlib.abc
+import importlib.machinery
+import os
 import sys
 
 from absl import app, flags
@@ -28,10 +39,113 @@ EXIT_DONE = 0
 EXIT_SOME_INPUTS_FAILED = 1
 EXIT_USAGE = 2  # usage errors and bad input
 
+TF_LOG_LEVEL = "TF_CPP_MIN_LOG_LEVEL"  # 0 all, 1 no INFO, 2 no WARNING, 3 no ERROR
+
 
 class BadInput(Exception):
     """Bad input the user can fix (a missing file, a bad model): `run_main` prints
     `<command>: error: <message>` on stderr and exits with EXIT_USAGE, without the usage text."""
+
+
+def requested_verbosity(argv):
+    """The absl `--verbosity` / `-v` value on the command line `argv` (an int), or None.
+
+    Read before flags are parsed (TensorFlow reads its log level when it is imported, before
+    that), so a --verbosity inside a --flagfile is not seen here.
+    """
+    for index, arg in enumerate(argv[1:], start=1):
+        if arg == "--":
+            break
+        name, equals, value = arg.lstrip("-").partition("=")
+        if not arg.startswith("-") or name not in ("verbosity", "v"):
+            continue
+        if not equals:
+            value = argv[index + 1] if index + 1 < len(argv) else ""
+        try:
+            return int(value)
+        except ValueError:
+            return None  # absl reports the bad value when it parses the flags
+    return None
+
+
+def tensorflow_log_level(argv, environ):
+    """TF_CPP_MIN_LOG_LEVEL for a command line `argv` and environment `environ` (a str).
+
+    --verbosity=N gives max(0, min(3, -N)) (absl's 0 = INFO shows every line, -1 = WARNING from
+    warnings on, -2 from errors); otherwise a level already in `environ` is kept; otherwise 3
+    (none of TensorFlow's INFO, WARNING or ERROR lines).
+    """
+    verbosity = requested_verbosity(argv)
+    if verbosity is not None:
+        return str(max(0, min(3, -verbosity)))
+    return environ.get(TF_LOG_LEVEL, "3")
+
+
+@contextlib.contextmanager
+def _stderr_silenced():
+    """Points file descriptor 2 at os.devnull in the body (native code writes there directly)."""
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to silence
+        yield
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+class _SilentLoader(importlib.abc.Loader):
+    """Executes a module with stderr silenced, then hands the module back to its own loader."""
+
+    def __init__(self, loader):
+        self._loader = loader
+
+    def __getattr__(self, name):  # get_filename, is_package, get_resource_reader, ...
+        return getattr(self._loader, name)
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        try:
+            with _stderr_silenced():
+                self._loader.exec_module(module)
+        finally:
+            module.__loader__ = module.__spec__.loader = self._loader
+
+
+class _SilentTensorFlowImport(importlib.abc.MetaPathFinder):
+    """Finds `tensorflow` once, with a loader that silences stderr while it is imported: its
+    native libraries log as they load (CUDA probing, CPU features), before TF_CPP_MIN_LOG_LEVEL is
+    applied. An import error still raises, and is reported, once stderr is back."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _SilentLoader(spec.loader)
+        return spec
+
+
+def _quiet_tensorflow():
+    """Applies `tensorflow_log_level` to this process, before TensorFlow is imported."""
+    if "tensorflow" in sys.modules:
+        return
+    level = tensorflow_log_level(sys.argv, os.environ)
+    os.environ[TF_LOG_LEVEL] = level
+    if level != "0":
+        sys.meta_path.insert(0, _SilentTensorFlowImport())
+
+
+_quiet_tensorflow()
 
 
 def command_name(module):

@@ -1,7 +1,12 @@
-"""commandline: usage checks, and the exit statuses of a command run through run_main.
+"""commandline: usage checks, the exit statuses of a command run through run_main, and the
+quieting of TensorFlow's start-up lines.
 
-The commands run in child processes: absl's app.run parses the process's flags once.
+The commands run in child processes: absl's app.run parses the process's flags once, and
+TensorFlow reads its log level once, when it is imported.
 """
+import os
+import pathlib
+import re
 import subprocess
 import sys
 import textwrap
@@ -10,6 +15,8 @@ import pytest
 from absl import app, flags
 
 import commandline
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 _COMMAND = textwrap.dedent('''
     """fake_command: a command whose main does what --case says."""
@@ -99,3 +106,77 @@ def test_command_name_is_the_first_word_of_the_docstring():
     import exposure.cli.apply as apply_cli
 
     assert commandline.command_name(apply_cli) == "exposure_apply"
+
+
+@pytest.mark.parametrize("argv, verbosity", [
+    (["prog"], None),
+    (["prog", "--verbosity=1"], 1),
+    (["prog", "--verbosity", "-1"], -1),
+    (["prog", "-v", "0"], 0),
+    (["prog", "-v=2", "--other=3"], 2),
+    (["prog", "--v=-2"], -2),
+    (["prog", "--verbosity=loud"], None),
+    (["prog", "--", "--verbosity=1"], None),
+    (["prog", "--vertical=1"], None),
+])
+def test_requested_verbosity_reads_the_command_line(argv, verbosity):
+    assert commandline.requested_verbosity(argv) == verbosity
+
+
+@pytest.mark.parametrize("argv, environ, level", [
+    (["prog"], {}, "3"),
+    (["prog"], {"TF_CPP_MIN_LOG_LEVEL": "1"}, "1"),
+    (["prog", "--verbosity=0"], {"TF_CPP_MIN_LOG_LEVEL": "3"}, "0"),
+    (["prog", "--verbosity=1"], {}, "0"),
+    (["prog", "--verbosity=-1"], {}, "1"),
+    (["prog", "--verbosity=-2"], {}, "2"),
+    (["prog", "--verbosity=-9"], {}, "3"),
+])
+def test_tensorflow_log_level_follows_verbosity_then_the_environment(argv, environ, level):
+    assert commandline.tensorflow_log_level(argv, environ) == level
+
+
+# What TensorFlow and its native libraries print while starting: absl/glog lines such as
+# "I0000 00:00:1796159199.739964 7099 cudart_stub.cc:31] ..." or "E0000 ... cuInit", and notices.
+TENSORFLOW_LOG_LINE = re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d|absl::InitializeLog|oneDNN|cuInit|"
+                                 r"remapper|cpu_feature_guard", re.MULTILINE)
+
+
+def _environment(**extra):
+    """os.environ without a TF_CPP_MIN_LOG_LEVEL (tests/conftest.py sets one), plus `extra`."""
+    environ = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    environ["PYTHONPATH"] = os.pathsep.join([*extra.pop("path", []), str(ROOT)])
+    return {**environ, **extra}
+
+
+def test_a_command_that_runs_tensorflow_prints_none_of_its_log_lines(tmp_path):
+    code = "import sys; from agan.cli.make_data import run; sys.argv[0] = 'agan_make_data'; run()"
+    done = subprocess.run(
+        [sys.executable, "-c", code, "--num_samples=16", f"--output_dir={tmp_path}"],
+        capture_output=True, text=True, env=_environment(), timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "builtin.npz").is_file()
+    assert not TENSORFLOW_LOG_LINE.search(done.stderr), done.stderr[-3000:]
+
+
+def test_tensorflow_import_is_silenced_but_its_errors_are_not(tmp_path):
+    fake = tmp_path / "tensorflow"
+    fake.mkdir()
+    (fake / "__init__.py").write_text(
+        "import os, sys\n"
+        "os.write(2, b'I0000 00:00:17.0 1 cudart_stub.cc:31] Could not find cuda drivers\\n')\n"
+        "if 'broken' in sys.argv:\n"
+        "    raise ImportError('this tensorflow is broken')\n")
+    code = ("import sys, commandline, tensorflow; "
+            "print(type(tensorflow.__loader__).__name__, type(tensorflow.__spec__.loader).__name__)")
+    for args, verbosity_shows_it in ((["fine"], False), (["fine", "--verbosity=0"], True)):
+        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                              env=_environment(path=[str(tmp_path)]), timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split() == ["SourceFileLoader", "SourceFileLoader"]
+        assert ("cudart_stub" in done.stderr) == verbosity_shows_it, done.stderr
+    done = subprocess.run([sys.executable, "-c", code, "broken"], capture_output=True, text=True,
+                          env=_environment(path=[str(tmp_path)]), timeout=120)
+    assert done.returncode == 1
+    assert "ImportError: this tensorflow is broken" in done.stderr
+    assert "cudart_stub" not in done.stderr
