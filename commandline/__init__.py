@@ -14,7 +14,8 @@ exits 0.
 
 A command module defines its flags, a `main(argv)` that calls `check_usage` first and raises
 `app.UsageError` for a usage error or `BadInput` for bad input, returns one of the statuses above,
-and `run()` = `run_main(main, __name__)`.
+and `run()` = `run_main(main, __name__)`. Flags that several commands take are defined once, by a
+function decorated with `shared_flags` (here: `progress_flag`).
 
 TensorFlow's start-up log lines (CUDA probing such as "E0000 ... failed call to cuInit", CPU
 feature and oneDNN notices, absl's "All log messages before absl::InitializeLog()", grappler's
@@ -40,6 +41,9 @@ EXIT_SOME_INPUTS_FAILED = 1
 EXIT_USAGE = 2  # usage errors and bad input
 
 TF_LOG_LEVEL = "TF_CPP_MIN_LOG_LEVEL"  # 0 all, 1 no INFO, 2 no WARNING, 3 no ERROR
+
+# Flags defined by the functions of this module belong to the command module that calls them.
+flags.disclaim_key_flags()
 
 
 class BadInput(Exception):
@@ -177,6 +181,32 @@ def finish_batch(command, summary, failures):
     for source, problem in failures:
         print(f"  failed: {source}: {problem}", file=sys.stderr)
     return EXIT_SOME_INPUTS_FAILED if failures else EXIT_DONE
+
+
+def shared_flags(define):
+    """Decorates `define()`, a function that defines flags several commands take and returns
+    their holders. Each command module calls it at import: the first call defines the flags, and
+    every call makes them key flags of the calling module (its --help lists them), so two such
+    commands imported into one process (tests, benchmarks) share one definition."""
+    defined = {}
+
+    @functools.wraps(define)
+    def declare():
+        if not defined:
+            before = set(flags.FLAGS)
+            defined["holders"] = define()
+            defined["names"] = sorted(set(flags.FLAGS) - before)
+        for name in defined["names"]:
+            flags.declare_key_flag(name)
+        return defined["holders"]
+
+    return declare
+
+
+@shared_flags
+def progress_flag():
+    """--[no]progress of every command that draws progress bars; returns its FlagHolder."""
+    return flags.DEFINE_bool("progress", True, "Show progress bars (on stderr).")
 
 
 def _parse_flags(command, argv):

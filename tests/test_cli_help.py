@@ -19,7 +19,11 @@ import pytest
 from tests.test_build import _console_scripts
 
 SCRIPTS = sorted(_console_scripts().items())
-CASES = {"help": ["--help"], "unknown_flag": ["--no_such_flag=1"], "no_flags": []}
+CASES = {"help": ["--help"], "unknown_flag": ["--no_such_flag=1"], "no_flags": [],
+         "noprogress": ["--noprogress"]}
+# The commands that draw progress bars; each takes --[no]progress (commandline.progress_flag).
+PROGRESS = ("agan_make_data", "agan_train", "exposure_apply", "exposure_benchmark", "exposure_eval",
+            "exposure_make_data", "exposure_retouch", "exposure_train")
 
 _CHILD = """
 import contextlib, io, json, sys
@@ -87,8 +91,24 @@ def test_a_missing_required_flag_exits_2_naming_it(outcomes, name):
     assert "Traceback" not in errors
 
 
-def test_shared_training_flags_are_listed_where_they_are_used(outcomes):
+@pytest.mark.parametrize("name", [name for name, _ in SCRIPTS])
+def test_commands_with_progress_bars_take_noprogress(outcomes, name):
+    status, _, errors = outcomes[name]["noprogress"]
+    assert status == 2, errors[-3000:]
+    if name in PROGRESS:
+        assert "  --[no]progress:" in outcomes[name]["help"][1]
+        assert errors.strip().endswith(" is required"), errors[-3000:]  # --noprogress was taken
+    else:
+        assert "Unknown command line flag 'noprogress'" in errors, errors[-3000:]
+
+
+def test_shared_flags_are_listed_where_they_are_used(outcomes):
     for name in ("agan_train", "agan_search"):
         assert "  --channels:" in outcomes[name]["help"][1]
     for name in ("exposure_train", "exposure_benchmark"):
         assert "  --[no]mask_used_filters:" in outcomes[name]["help"][1]
+        assert "  --stop_after:" in outcomes[name]["help"][1]
+    for name in ("exposure_apply", "exposure_retouch"):
+        for flag in ("--input:", "--output:", "--format:", "--bits:", "--tiff_encoding:",
+                     "--[no]strip:"):
+            assert f"  {flag}" in outcomes[name]["help"][1], (name, flag)

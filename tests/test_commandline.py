@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import types
 
 import pytest
 from absl import app, flags
@@ -102,10 +103,32 @@ def test_check_usage_names_stray_arguments_and_the_first_missing_flag():
         flags.FLAGS.unparse_flags()
 
 
-def test_command_name_is_the_first_word_of_the_docstring():
-    import exposure.cli.apply as apply_cli
+def test_shared_flags_are_defined_once_and_listed_by_every_command_that_takes_them():
+    @commandline.shared_flags
+    def tiny_flags():
+        return flags.DEFINE_integer("test_commandline_shared", 3, "A shared flag.")
 
-    assert commandline.command_name(apply_cli) == "exposure_apply"
+    holders = {}
+    try:
+        for name in ("fake_command_a", "fake_command_b"):
+            module = types.ModuleType(name)
+            module.tiny_flags = tiny_flags
+            sys.modules[name] = module
+            exec("HOLDER = tiny_flags()", module.__dict__)
+            holders[name] = module.HOLDER
+        assert holders["fake_command_a"] is holders["fake_command_b"]
+        for name in holders:
+            listed = [flag.name for flag in flags.FLAGS.get_key_flags_for_module(name)]
+            assert listed == ["test_commandline_shared"]
+    finally:
+        for name in holders:
+            del sys.modules[name]
+        delattr(flags.FLAGS, "test_commandline_shared")
+
+
+def test_command_name_is_the_first_word_of_the_docstring():
+    module = types.ModuleType("exposure.cli.apply", "exposure_apply: applies a program: ...")
+    assert commandline.command_name(module) == "exposure_apply"
 
 
 @pytest.mark.parametrize("argv, verbosity", [

@@ -5,7 +5,7 @@ Running the same command again resumes from the last checkpoint in --output_dir.
 from absl import flags
 
 from agan import search_space, train, train_flags
-from commandline import BadInput, check_usage, run_main
+from commandline import BadInput, check_usage, progress_flag, run_main
 
 flags.adopt_module_key_flags(train_flags)  # agan_train --help lists the shared training flags
 
@@ -17,12 +17,14 @@ _OUTPUT_DIR = flags.DEFINE_string(
     "output_dir", None,
     "Folder for checkpoints/, tensorboard/, samples_<step>.png and result.json; an existing run "
     "there is resumed.")
+_PROGRESS = progress_flag()
 
 
 def main(argv):
     check_usage(argv, _ARCHITECTURE, _OUTPUT_DIR)
     try:
-        result = train.train(train_flags.config_from_flags(_ARCHITECTURE.value), _OUTPUT_DIR.value)
+        result = train.train(train_flags.config_from_flags(_ARCHITECTURE.value), _OUTPUT_DIR.value,
+                             progress=_PROGRESS.value)
     except (search_space.ArchitectureError, FileNotFoundError, ValueError) as error:
         raise BadInput(error) from error
     print(

@@ -2,7 +2,7 @@
 CIE ΔE2000 against paired references."""
 from absl import flags
 
-from commandline import BadInput, check_usage, run_main
+from commandline import BadInput, check_usage, progress_flag, run_main
 from exposure import evaluation, metrics
 
 _OUTPUTS = flags.DEFINE_string(
@@ -29,6 +29,7 @@ _CONTRAST = flags.DEFINE_enum(
     "contrast", metrics.DEFAULT_CONTRAST, metrics.CONTRAST_MEASURES,
     "Contrast statistic: 'variance' = 2 x luminance variance (the paper's supplement; default), "
     "'std' = 2 x luminance standard deviation (the authors' code).")
+_PROGRESS = progress_flag()
 flags.register_validator("json", lambda path: path is None or path.lower().endswith(".json"),
                          message="--json must name a file ending in .json")
 flags.register_validator("plot", lambda path: path is None or path.lower().endswith(".png"),
@@ -40,7 +41,7 @@ def main(argv):
     try:
         result = evaluation.evaluate_folders(
             _OUTPUTS.value, _TARGETS.value, _REFERENCES.value, seed=_CROP_SEED.value,
-            contrast=_CONTRAST.value)
+            contrast=_CONTRAST.value, progress=_PROGRESS.value)
     except (FileNotFoundError, NotADirectoryError, ValueError) as error:
         raise BadInput(error) from error
     print(result.table())

@@ -1,7 +1,7 @@
 """exposure_make_data: writes the built-in Exposure data (DNG inputs, styled targets, manifest)."""
 from absl import flags
 
-from commandline import BadInput, check_usage, run_main
+from commandline import BadInput, check_usage, progress_flag, run_main
 from exposure import builtin_data
 
 _OUTPUT_DIR = flags.DEFINE_string(
@@ -10,6 +10,7 @@ _OUTPUT_DIR = flags.DEFINE_string(
     "style) and manifest.json into; created if needed, files of a previous run are rewritten.")
 _SEED = flags.DEFINE_integer(
     "seed", 0, "Seed of the per-image camera, exposure, illuminant and noise draws of the inputs.")
+_PROGRESS = progress_flag()
 
 
 def _describe(summary):
@@ -25,7 +26,8 @@ def _describe(summary):
 def main(argv):
     check_usage(argv, _OUTPUT_DIR)
     try:
-        summary = builtin_data.materialize(_OUTPUT_DIR.value, seed=_SEED.value)
+        summary = builtin_data.materialize(_OUTPUT_DIR.value, seed=_SEED.value,
+                                           progress=_PROGRESS.value)
     except (FileNotFoundError, NotADirectoryError, ValueError) as error:
         raise BadInput(error) from error
     print(_describe(summary))
