@@ -40,8 +40,9 @@ import numpy as np
 from keras_tuner.src.engine import base_tuner
 from keras_tuner.src.engine import trial as trial_module
 
-from agan import atomic_write, search_space, train
 from agan import controller as controller_module
+from agan import search_space, train
+from mobile.atomic import atomic_output, write_json_atomically, write_text_atomically
 
 ARCHITECTURE_KEY = "architecture"
 OBJECTIVE = "inception_score"
@@ -359,7 +360,7 @@ class ControllerOracle(keras_tuner.Oracle):
         }
         arrays = {f"controller/{k}": v for k, v in self.controller.get_state().items()}
         path = self._state_path()
-        with atomic_write.atomic_path(path) as temporary:
+        with atomic_output(path, make_folder=True) as temporary:
             with open(temporary, "wb") as handle:
                 np.savez(handle, state_json=np.array(json.dumps(state)), **arrays)
 
@@ -414,7 +415,7 @@ class ControllerOracle(keras_tuner.Oracle):
         """Makes the log exactly the recorded rewards (a crash may have cut the last append)."""
         if self.log_path is None:
             return
-        atomic_write.write_text(self.log_path, "".join(
+        write_text_atomically(self.log_path, "".join(
             json.dumps(entry, sort_keys=True) + "\n" for entry in self.rewards.values()))
 
 
@@ -532,7 +533,7 @@ class ArchitectureTuner(base_tuner.BaseTuner):
     def save(self):
         if not self._is_worker():
             self.oracle.save()
-        atomic_write.write_json(self._get_tuner_fname(), self.get_state())
+        write_json_atomically(self._get_tuner_fname(), self.get_state())
 
     def search(self):
         """Runs trials until the Oracle says STOPPED; on the chief, serves the Oracle instead."""

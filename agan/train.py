@@ -16,7 +16,8 @@ import pathlib
 import numpy as np
 from tqdm import tqdm
 
-from agan import atomic_write, image_grid, metrics
+from agan import image_grid, metrics
+from mobile.atomic import write_json_atomically
 
 CLASSIFIER_CHOICES = ("auto", "dataset", "inception")
 # Datasets that have a published Inception-based IS/FID; "auto" uses InceptionV3 for these.
@@ -403,5 +404,5 @@ def train(config, output_dir, progress=True):
             "tensorboard": str(output_dir / "tensorboard"),
         },
     }
-    atomic_write.write_json(output_dir / "result.json", result)
+    write_json_atomically(output_dir / "result.json", result)
     return result

@@ -109,10 +109,8 @@ def _copy(source, destination):
 def _link(source, destination):
     """Points `destination` at `source` (a symbolic link, replaced atomically): a user's RAWs are
     referenced, never copied or touched."""
-    tmp = destination.with_name(f".{destination.name}.link-tmp")
-    tmp.unlink(missing_ok=True)
-    os.symlink(pathlib.Path(source).resolve(), tmp)
-    os.replace(tmp, destination)
+    with atomic_output(destination) as tmp:
+        os.symlink(pathlib.Path(source).resolve(), tmp)
 
 
 def _remove_stale(data):
