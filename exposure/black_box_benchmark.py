@@ -46,7 +46,7 @@ from exposure.image_io import (
     read_srgb,
     write_image,
 )
-from mobile.atomic import atomic_output
+from mobile.atomic import atomic_output, is_temporary
 from mobile.program import Program
 
 DEFAULT_HELDOUT = ("rocket",)
@@ -357,7 +357,7 @@ def write_report(report, path):
 
 def split_summary(data):
     """The photos and image counts of each set."""
-    count = {folder: len(list(folder.iterdir())) for folder in
+    count = {folder: sum(not is_temporary(p) for p in folder.iterdir()) for folder in
              (data.train_raw, data.targets, data.heldout_raw)}
     return {
         "train_photos": list(data.train_photos),
