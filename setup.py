@@ -1,4 +1,5 @@
-"""Installs the agan, exposure, export and mobile packages and their commands."""
+"""Installs the agan, exposure, export and mobile packages, their commands and the command-line
+layer they share (commandline)."""
 from setuptools import setup
 
 # One line per command: "name = package.cli.module:run". Every command an issue names is here.
@@ -27,8 +28,8 @@ setup(
     long_description=open("README.md", encoding="utf-8").read(),
     long_description_content_type="text/markdown",
     python_requires=">=3.11",
-    packages=["agan", "agan.cli", "exposure", "exposure.cli", "export", "export.cli", "mobile",
-              "mobile.cli"],
+    packages=["agan", "agan.cli", "commandline", "exposure", "exposure.cli", "export", "export.cli",
+              "mobile", "mobile.cli"],
     package_data={"mobile": ["shaders/*"], "agan": ["architectures/*.json"]},
     install_requires=[
         "tensorflow>=2.18,<2.22",  # tested: 2.21.0 (Keras 3.15)

@@ -13,7 +13,8 @@ import pathlib
 
 import numpy as np
 
-from agan import atomic_write, metrics
+from agan import metrics
+from mobile.atomic import atomic_output, write_json_atomically
 
 FORMAT_VERSION = 1
 FEATURE_LAYER = "pool_features"
@@ -174,9 +175,9 @@ def load_or_train(settings=None, cache_dir=None, verbose=0):
             "train_samples": len(images) - holdout,
             "holdout_samples": holdout,
         }
-        with atomic_write.atomic_path(model_path) as temporary:
+        with atomic_output(model_path, make_folder=True) as temporary:
             model.save(temporary)
-        atomic_write.write_json(info_path, info)
+        write_json_atomically(info_path, info)
     classifier = DatasetClassifier(model, name=f"small CNN trained on {settings.dataset}")
     classifier.info = info
     return classifier

@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the headless back
 
 from agan import module_plan as m  # noqa: E402
 from agan import search_space as ss  # noqa: E402
-from agan.atomic_write import atomic_path  # noqa: E402
+from mobile.atomic import atomic_output  # noqa: E402
 
 # (segment, module kind, re-sampling kind of the module before, title)
 PANELS = (
@@ -133,5 +133,5 @@ def render_png(arch, *, dpi=120):
 
 def draw_architecture(arch, path, *, dpi=120):
     """Writes the module graphs of `arch` to the PNG file `path` atomically."""
-    with atomic_path(path) as temporary:
+    with atomic_output(path, make_folder=True) as temporary:
         temporary.write_bytes(render_png(arch, dpi=dpi))

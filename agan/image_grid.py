@@ -4,7 +4,7 @@ import math
 import numpy as np
 from PIL import Image
 
-from agan import atomic_write
+from mobile.atomic import atomic_output
 
 
 def to_uint8(images):
@@ -41,6 +41,6 @@ def save_png(path, images, columns=None):
     """
     images = np.asarray(images)
     grid = tile(images if images.dtype == np.uint8 else to_uint8(images), columns)
-    with atomic_write.atomic_path(path) as temporary:
+    with atomic_output(path, make_folder=True) as temporary:
         Image.fromarray(grid).save(temporary, format="PNG")
     return grid

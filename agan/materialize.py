@@ -5,7 +5,8 @@ import pathlib
 import numpy as np
 from PIL import Image
 
-from agan import atomic_write, data, image_grid
+from agan import data, image_grid
+from mobile.atomic import atomic_output
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,9 +54,9 @@ def materialize(name, output_dir, *, data_dir=None, split="train", num_samples=1
     names = data.class_names(name, data_dir=data_dir)
     output_dir = pathlib.Path(output_dir)
     npz_path, grid_path = output_dir / f"{name}.npz", output_dir / "samples.png"
-    with atomic_write.atomic_path(npz_path) as temporary:
+    with atomic_output(npz_path, make_folder=True) as temporary:
         np.savez_compressed(temporary, x=images, y=labels)
-    with atomic_write.atomic_path(grid_path) as temporary:
+    with atomic_output(grid_path, make_folder=True) as temporary:
         Image.fromarray(sample_grid(images, labels)).save(temporary, format="PNG")
     values, counts = np.unique(labels, return_counts=True)
     return Materialized(npz_path, grid_path, len(images), tuple(images.shape[1:]), tuple(names),

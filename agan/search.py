@@ -19,12 +19,13 @@ import pathlib
 
 from keras_tuner.engine import base_tuner
 
-from agan import atomic_write, keras_tuner_internals, search_distributed, search_space, train
 from agan import controller as controller_module
+from agan import keras_tuner_internals, search_distributed, search_space, train
 from agan.dataclass_flags import flag_field
 from agan.search_distributed import ENV_ORACLE_IP, ENV_ORACLE_PORT, ENV_TUNER_ID, log
 from agan.search_oracle import OBJECTIVE, REAL_SCORE, ControllerOracle, architecture_of
 from agan.search_processes import free_port, spawn_local, wait_all
+from mobile.atomic import write_json_atomically
 
 PROJECT_NAME = "keras_tuner"
 LOG_FILE = "search_log.jsonl"
@@ -146,7 +147,7 @@ class ArchitectureTuner(base_tuner.BaseTuner):
     def save(self):
         if not self._is_worker():
             self.oracle.save()
-        atomic_write.write_json(self._get_tuner_fname(), self.get_state())
+        write_json_atomically(self._get_tuner_fname(), self.get_state())
 
     def search(self):
         """Runs trials until the Oracle says STOPPED; on the chief, serves the Oracle instead."""

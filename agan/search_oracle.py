@@ -24,9 +24,10 @@ import keras_tuner
 import numpy as np
 from keras_tuner.engine import trial as trial_module
 
-from agan import atomic_write, search_space
 from agan import controller as controller_module
+from agan import search_space
 from agan.search_distributed import HEARTBEAT, log
+from mobile.atomic import atomic_output, write_text_atomically
 
 ARCHITECTURE_KEY = "architecture"
 # The metrics a trial reports: the child's Inception Score, and that of the real data (is_max).
@@ -279,7 +280,7 @@ class ControllerOracle(keras_tuner.Oracle):
         }
         arrays = {f"controller/{k}": v for k, v in self.controller.get_state().items()}
         path = self._state_path()
-        with atomic_write.atomic_path(path) as temporary:
+        with atomic_output(path, make_folder=True) as temporary:
             with open(temporary, "wb") as handle:
                 np.savez(handle, state_json=np.array(json.dumps(state)), **arrays)
 
@@ -334,5 +335,5 @@ class ControllerOracle(keras_tuner.Oracle):
         """Makes the log exactly the recorded rewards (a crash may have cut the last append)."""
         if self.log_path is None:
             return
-        atomic_write.write_text(self.log_path, "".join(
+        write_text_atomically(self.log_path, "".join(
             json.dumps(entry, sort_keys=True) + "\n" for entry in self.rewards.values()))

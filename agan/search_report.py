@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402  (after choosing the headless back
 import numpy as np  # noqa: E402
 
 from agan import describe, search_space  # noqa: E402
-from agan.atomic_write import atomic_path, write_json  # noqa: E402
+from mobile.atomic import atomic_output, write_json_atomically  # noqa: E402
 
 NUM_DRAWN = 3
 # Trials per block of the summary: the paper's controller batch (section 4.2: an update per 10
@@ -100,7 +100,7 @@ def format_blocks(blocks):
 
 
 def _save(figure, path):
-    with atomic_path(path) as temporary:
+    with atomic_output(path, make_folder=True) as temporary:
         figure.savefig(temporary, format="png", dpi=110)
     plt.close(figure)
 
@@ -176,7 +176,7 @@ def write_report(entries, history, output_dir, *, top_k=5):
         plot_operation_distributions(history, operations)
         written["figures"].append(operations)
     written["summary"] = output_dir / "summary.json"
-    write_json(written["summary"], {
+    write_json_atomically(written["summary"], {
         "block_size": BLOCK_SIZE,
         "blocks": block_means(entries),
         "reward_trend": reward_trend(entries),

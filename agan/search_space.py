@@ -25,7 +25,7 @@ import pathlib
 
 import numpy as np
 
-from agan.atomic_write import write_text
+from mobile.atomic import write_text_atomically
 
 IDENTITY = "identity"
 CONV_1X1 = "conv_1x1"
@@ -267,7 +267,7 @@ class Architecture:
 
     def save(self, path):
         """Writes `to_json_text()` to `path` atomically (temporary file + os.replace)."""
-        write_text(path, self.to_json_text())
+        write_text_atomically(path, self.to_json_text())
 
     def __eq__(self, other):
         return isinstance(other, Architecture) and self.segments() == other.segments()

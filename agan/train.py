@@ -16,8 +16,9 @@ import pathlib
 import numpy as np
 from tqdm import tqdm
 
-from agan import atomic_write, image_grid, metrics
+from agan import image_grid, metrics
 from agan.dataclass_flags import flag_field
+from mobile.atomic import write_json_atomically
 
 CLASSIFIER_CHOICES = ("auto", "dataset", "inception")
 # Datasets that have a published Inception-based IS/FID; "auto" uses InceptionV3 for these.
@@ -327,8 +328,9 @@ def _fixed_sample_inputs(config, num_classes):
     return z, labels
 
 
-def train(config, output_dir):
-    """Trains (or resumes) one child GAN and scores it. See the module docstring for outputs.
+def train(config, output_dir, progress=True):
+    """Trains (or resumes) one child GAN and scores it. See the module docstring for outputs;
+    `progress` shows a progress bar of the steps.
 
     Returns: the dict written to `output_dir/result.json`: IS mean/std, FID, real-data IS, the
     classifier and its note, "steps" (generator steps done), "resumed_from_step", "history" (the
@@ -383,14 +385,15 @@ def train(config, output_dir):
             tf.summary.image("samples", grid[None], max_outputs=1)
         sample_paths.append(str(path))
 
-    with tqdm(total=config.steps, initial=start, desc="child GAN", unit="step") as progress:
+    with tqdm(total=config.steps, initial=start, desc="child GAN", unit="step",
+              disable=not progress) as bar:
         for current in range(start + 1, config.steps + 1):
             for _ in range(config.d_steps_per_g_step):
                 images, labels = next(batches)
                 d_metrics = steps.d_step(images, labels)
             g_metrics = steps.g_step()
             step.assign(current)
-            progress.update(1)
+            bar.update(1)
             last = current == config.steps
             if last or (config.log_every and current % config.log_every == 0):
                 logged = {k: float(v) for k, v in {**d_metrics, **g_metrics}.items()}
@@ -398,8 +401,8 @@ def train(config, output_dir):
                 with writer.as_default(step=current):
                     for name, value in logged.items():
                         tf.summary.scalar(f"train/{name}", value)
-                progress.set_postfix(d_loss=f"{logged['d_loss']:.3f}",
-                                     g_loss=f"{logged['g_loss']:.3f}")
+                bar.set_postfix(d_loss=f"{logged['d_loss']:.3f}",
+                                g_loss=f"{logged['g_loss']:.3f}")
             if last or (config.sample_every and current % config.sample_every == 0):
                 save_samples(current)
             if last or (config.checkpoint_every and current % config.checkpoint_every == 0):
@@ -425,5 +428,5 @@ def train(config, output_dir):
             "tensorboard": str(output_dir / "tensorboard"),
         },
     }
-    atomic_write.write_json(output_dir / "result.json", result)
+    write_json_atomically(output_dir / "result.json", result)
     return result

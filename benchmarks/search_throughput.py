@@ -21,7 +21,8 @@ import time
 
 from absl import app, flags
 
-from agan import atomic_write, search
+from agan import search
+from mobile.atomic import write_json_atomically
 
 _FLAGFILE = flags.DEFINE_string(
     "search_flagfile", "configs/agan/demo.flags", "Flagfile of the timed agan_search runs.")
@@ -58,7 +59,7 @@ def main(argv):
               f"--output_dir={output_dir / 'warmup'}", "--max_trials=1", *_EXTRA.value]
     subprocess.run(warmup, check=True)  # trains and caches the dataset classifier
     results = [timed_search(output_dir / f"workers_{n}", int(n)) for n in _WORKERS.value]
-    atomic_write.write_json(output_dir / "search_throughput.json", results)
+    write_json_atomically(output_dir / "search_throughput.json", results)
     print(f"{'workers':>8} {'archs':>6} {'wall s':>8} {'per hour':>9} {'steady/h':>9}")
     for r in results:
         print(f"{r['workers']:>8} {r['architectures']:>6} {r['wall_seconds']:>8} "

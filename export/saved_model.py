@@ -20,10 +20,7 @@ with the filter layers; the result (display-encoded values) is clipped to [0, 1]
 8 bits.
 """
 import base64
-import os
 import pathlib
-import shutil
-import tempfile
 
 import numpy as np
 import tensorflow as tf
@@ -32,6 +29,7 @@ from export import predictor as predictor_lib
 from export import program_json
 from exposure import agent as agent_lib
 from exposure import networks
+from mobile.atomic import atomic_output
 from mobile.srgb import srgb_to_linear
 
 BYTES_INPUT = "image_bytes"
@@ -145,13 +143,8 @@ def export(model_dir, base_dir, version=None):
         raise FileExistsError(f"{target}: version {version} already exists; TF Serving versions "
                               f"are immutable, export a new version")
     module = ServingModule(agent_lib.load_agent(model_dir))
-    base_dir.mkdir(parents=True, exist_ok=True)
-    temporary = tempfile.mkdtemp(dir=base_dir, prefix=f".tmp-{version}-")
-    try:
-        tf.saved_model.save(module, temporary, signatures=module.signatures())
-        os.replace(temporary, target)
-    finally:
-        shutil.rmtree(temporary, ignore_errors=True)
+    with atomic_output(target, make_folder=True) as temporary:
+        tf.saved_model.save(module, str(temporary), signatures=module.signatures())
     return target
 
 

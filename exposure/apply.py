@@ -9,7 +9,6 @@ goes on.
 """
 import dataclasses
 import pathlib
-import sys
 
 import tqdm
 
@@ -85,15 +84,6 @@ def plan_batch(input_path, output_path, extension, bits=None):
     if pairs:
         output_bits(pairs[0][1], bits)
     return pairs, skipped
-
-
-def finish_batch(command, summary, failures):
-    """Prints `command: summary` and each (input, message) failure to stderr; returns the exit
-    code of a batch command: 1 when anything failed, else 0."""
-    print(f"{command}: {summary}")
-    for source, problem in failures:
-        print(f"  failed: {source}: {problem}", file=sys.stderr)
-    return 1 if failures else 0
 
 
 def apply_one(renderer, source, target, *, bits=None, strip=False, tiff_encoding="srgb",

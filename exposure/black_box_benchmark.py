@@ -46,7 +46,7 @@ from exposure.image_io import (
     read_srgb,
     write_image,
 )
-from mobile.atomic import atomic_output
+from mobile.atomic import atomic_output, is_temporary
 from mobile.program import Program
 
 DEFAULT_HELDOUT = ()  # no names: the seeded scene split of builtin_data.split_scenes
@@ -101,10 +101,8 @@ def _copy(source, destination):
 def _link(source, destination):
     """Points `destination` at `source` (a symbolic link, replaced atomically): a user's RAWs are
     referenced, never copied or touched."""
-    tmp = destination.with_name(f".{destination.name}.link-tmp")
-    tmp.unlink(missing_ok=True)
-    os.symlink(pathlib.Path(source).resolve(), tmp)
-    os.replace(tmp, destination)
+    with atomic_output(destination) as tmp:
+        os.symlink(pathlib.Path(source).resolve(), tmp)
 
 
 def _remove_stale(keep):
@@ -356,7 +354,7 @@ def write_report(report, path):
 def split_summary(data):
     """The photos and image counts of each set; for the built-in photos also the scenes of each
     set, whether they reach GOAL_SCENES, and what is not installed."""
-    count = {folder: len(list(folder.iterdir())) for folder in
+    count = {folder: sum(not is_temporary(p) for p in folder.iterdir()) for folder in
              (data.train_raw, data.targets, data.heldout_raw)}
     summary = {
         "train_photos": list(data.train_photos),

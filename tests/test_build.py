@@ -9,7 +9,7 @@ import pathlib
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-PACKAGES = ("agan", "exposure", "export", "mobile")
+PACKAGES = ("agan", "commandline", "exposure", "export", "mobile")
 
 
 def _targets():

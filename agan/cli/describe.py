@@ -4,7 +4,7 @@ import pathlib
 from absl import flags
 
 from agan import describe, search_space
-from agan.cli import check_usage, run_main
+from commandline import BadInput, check_usage, run_main
 
 _ARCHITECTURE = flags.DEFINE_string(
     "architecture", None,
@@ -21,17 +21,17 @@ def main(argv):
     builtin = search_space.builtin_architectures()
     if not path.exists():
         if _ARCHITECTURE.value not in builtin:
-            raise SystemExit(
-                f"agan_describe: error: --architecture: no file {_ARCHITECTURE.value!r} and no "
-                f"built-in architecture of that name (built-in: {', '.join(builtin)})")
+            raise BadInput(
+                f"--architecture: no file {_ARCHITECTURE.value!r} and no built-in architecture "
+                f"of that name (built-in: {', '.join(builtin)})")
         path = builtin[_ARCHITECTURE.value]
     output = pathlib.Path(_OUTPUT.value)
     if output.suffix.lower() != ".png":
-        raise SystemExit(f"agan_describe: error: --output must end in .png, got {_OUTPUT.value!r}")
+        raise BadInput(f"--output must end in .png, got {_OUTPUT.value!r}")
     try:
         architecture = search_space.Architecture.load(path)
     except search_space.ArchitectureError as error:
-        raise SystemExit(f"agan_describe: error: --architecture: {error}") from error
+        raise BadInput(f"--architecture: {error}") from error
     describe.draw_architecture(architecture, output, dpi=_DPI.value)
     print(f"wrote {output}")
 

@@ -2,7 +2,7 @@
 from absl import flags
 
 from agan import data, materialize
-from agan.cli import check_usage, run_main
+from commandline import BadInput, check_usage, progress_flag, run_main
 
 _DATASET = flags.DEFINE_enum(
     "dataset", "builtin", list(data.DATASETS),
@@ -26,6 +26,7 @@ _IMAGE_SIZE = flags.DEFINE_integer(
     lower_bound=1)
 _OUTPUT_DIR = flags.DEFINE_string(
     "output_dir", None, "Folder to write <dataset>.npz and samples.png into (created if needed).")
+_PROGRESS = progress_flag()
 
 
 def main(argv):
@@ -33,9 +34,10 @@ def main(argv):
     try:
         made = materialize.materialize(
             _DATASET.value, _OUTPUT_DIR.value, data_dir=_DATA_DIR.value, split=_SPLIT.value,
-            num_samples=_NUM_SAMPLES.value or None, seed=_SEED.value, image_size=_IMAGE_SIZE.value)
+            num_samples=_NUM_SAMPLES.value or None, seed=_SEED.value, image_size=_IMAGE_SIZE.value,
+            progress=_PROGRESS.value)
     except (FileNotFoundError, ValueError) as error:
-        raise SystemExit(f"agan_make_data: error: {error}") from error
+        raise BadInput(error) from error
     print(made.summary())
 
 

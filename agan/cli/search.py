@@ -12,7 +12,7 @@ import sys
 from absl import app, flags
 
 from agan import dataclass_flags, search, search_report, search_space, train
-from agan.cli import check_usage, run_main
+from commandline import BadInput, check_usage, run_main
 
 _TRAIN_FLAGS = dataclass_flags.define_flags(train.TrainConfig)  # the child GANs': agan_train's
 _SEARCH_FLAGS = dataclass_flags.define_flags(search.SearchConfig)
@@ -77,7 +77,7 @@ def main(argv):
         config = config_from_flags()
         config.validate()
     except ValueError as error:
-        raise SystemExit(f"agan_search: error: {error}") from error
+        raise BadInput(error) from error
     if _LOCAL_WORKERS.value:
         if _ROLE.value:
             raise app.UsageError("--local_workers and --role exclude each other")
@@ -87,7 +87,7 @@ def main(argv):
     try:
         entries = search.run(config, _OUTPUT_DIR.value)
     except (search_space.ArchitectureError, FileNotFoundError, ValueError, OSError) as error:
-        raise SystemExit(f"agan_search: error: {error}") from error
+        raise BadInput(error) from error
     if entries:
         best = max(entries, key=lambda e: e["inception_score"])
         mean = sum(e["reward"] for e in entries) / len(entries)

@@ -5,7 +5,7 @@ Running the same command again resumes from the last checkpoint in --output_dir.
 from absl import flags
 
 from agan import dataclass_flags, search_space, train
-from agan.cli import check_usage, run_main
+from commandline import BadInput, check_usage, progress_flag, run_main
 
 _TRAIN_FLAGS = dataclass_flags.define_flags(train.TrainConfig)  # shared with agan_search
 
@@ -17,15 +17,16 @@ _OUTPUT_DIR = flags.DEFINE_string(
     "output_dir", None,
     "Folder for checkpoints/, tensorboard/, samples_<step>.png and result.json; an existing run "
     "there is resumed.")
+_PROGRESS = progress_flag()
 
 
 def main(argv):
     check_usage(argv, _ARCHITECTURE, _OUTPUT_DIR)
     try:
         result = train.train(_TRAIN_FLAGS.config(architecture=_ARCHITECTURE.value),
-                             _OUTPUT_DIR.value)
+                             _OUTPUT_DIR.value, progress=_PROGRESS.value)
     except (search_space.ArchitectureError, FileNotFoundError, ValueError) as error:
-        raise SystemExit(f"agan_train: error: {error}") from error
+        raise BadInput(error) from error
     print(
         f"Inception Score {result['inception_score_mean']:.3f} +- "
         f"{result['inception_score_std']:.3f} (real data {result['real_inception_score_mean']:.3f}),"

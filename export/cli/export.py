@@ -10,15 +10,13 @@ tflite and onnx write the 64x64 parameter predictor and its JSON sidecar (same s
 saved_model writes `OUTPUT/<version>/` for TF Serving. Exit status: 0 on success, 2 for bad flags,
 a bad model directory or unreadable calibration photos (one line on stderr naming it).
 """
-import sys
-
 from absl import app, flags
 
+from commandline import BadInput, check_usage, run_main
 from export import onnx as onnx_lib
 from export import saved_model as saved_model_lib
 from export import tflite as tflite_lib
 from exposure import image_io
-from mobile.cli import run_main
 
 FORMATS = ("tflite", "saved_model", "onnx")
 SUFFIXES = {"tflite": ".tflite", "onnx": ".onnx"}
@@ -46,29 +44,24 @@ _VERSION = flags.DEFINE_integer(
                      "more than the largest existing version, 1 for a new folder.", lower_bound=1)
 
 
-def _check_flags():
-    """Returns an error message for inconsistent flags, or None."""
-    for flag, name in ((_MODEL_DIR, "model_dir"), (_FORMAT, "format"), (_OUTPUT, "output")):
-        if not flag.value:
-            return f"--{name} is required"
+def _check_flag_combinations():
+    """Raises app.UsageError for a flag that does not fit the others."""
     fmt = _FORMAT.value
     if fmt != "tflite" and _QUANTIZE.value != "fp32":
-        return f"--quantize={_QUANTIZE.value} applies to --format=tflite only, not {fmt}"
+        raise app.UsageError(
+            f"--quantize={_QUANTIZE.value} applies to --format=tflite only, not {fmt}")
     if _CALIBRATION.value and _QUANTIZE.value != "int8":
-        return "--calibration_images applies to --quantize=int8 only"
+        raise app.UsageError("--calibration_images applies to --quantize=int8 only")
     if _VERSION.value is not None and fmt != "saved_model":
-        return f"--version applies to --format=saved_model only, not {fmt}"
+        raise app.UsageError(f"--version applies to --format=saved_model only, not {fmt}")
     if fmt in SUFFIXES and not _OUTPUT.value.endswith(SUFFIXES[fmt]):
-        return f"--output={_OUTPUT.value}: a {fmt} model file must end in {SUFFIXES[fmt]}"
-    return None
+        raise app.UsageError(
+            f"--output={_OUTPUT.value}: a {fmt} model file must end in {SUFFIXES[fmt]}")
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}", exitcode=2)
-    problem = _check_flags()
-    if problem:
-        raise app.UsageError(problem, exitcode=2)
+    check_usage(argv, _MODEL_DIR, _FORMAT, _OUTPUT)
+    _check_flag_combinations()
     fmt = _FORMAT.value
     try:
         representative = None
@@ -83,8 +76,7 @@ def main(argv):
         else:
             written = (saved_model_lib.export(_MODEL_DIR.value, _OUTPUT.value, _VERSION.value),)
     except (OSError, ValueError) as error:
-        print(f"exposure_export: {error}", file=sys.stderr)
-        return 2
+        raise BadInput(error) from error
     for path in written:
         print(f"exposure_export: wrote {path}")
     return 0

@@ -7,28 +7,16 @@
 Exit status: 0 when everything was written, 1 when some photos failed (each is reported, the
 batch goes on), 2 for a bad program or bad flags.
 """
-import sys
-
 from absl import app, flags
 
+from commandline import BadInput, check_usage, finish_batch, progress_flag, run_main
 from exposure import apply as apply_lib
-from exposure import image_io
+from exposure.cli import photo_batch_flags
 from mobile import program as program_lib
-from mobile.cli import run_main
 from mobile.fast_render import DEFAULT_LUT_SIZE
 
 _PROGRAM = flags.DEFINE_string("program", None, "Program JSON file (an exposure-program document).")
-_INPUT = flags.DEFINE_string(
-    "input", None, "A photo (RAW, TIFF, PNG or JPEG) or a folder of photos (searched recursively).")
-_OUTPUT = flags.DEFINE_string(
-    "output", None,
-    "Output file for a photo (.jpg/.jpeg, .png, .tif/.tiff decide the format) or output folder "
-    "for a folder (same relative names, extension from --format). Inputs are never overwritten.")
-_FORMAT = flags.DEFINE_enum(
-    "format", "jpg", ["jpg", "png", "tif"], "Output format for a folder input.")
-_BITS = flags.DEFINE_enum(
-    "bits", None, ["8", "16"],
-    "Bits per channel of PNG/TIFF output; default 8 for PNG, 16 for TIFF (JPEG is always 8).")
+_PHOTOS = photo_batch_flags()
 _FAST = flags.DEFINE_bool(
     "fast", True,
     "Fast rendering (default): exact 8-bit table for 8-bit input, a 3D LUT otherwise "
@@ -38,54 +26,45 @@ _EXACT = flags.DEFINE_bool(
 _LUT_SIZE = flags.DEFINE_integer(
     "lut_size", DEFAULT_LUT_SIZE, "3D LUT nodes per axis for fast rendering of >8-bit input.",
     lower_bound=2)
-_STRIP = flags.DEFINE_bool(
-    "strip", False, "Also write the step strip <output stem>.strip.png beside each output.")
-_TIFF_ENCODING = flags.DEFINE_enum(
-    "tiff_encoding", "srgb", list(image_io.TIFF_ENCODINGS),
-    "Encoding of 16-bit/float TIFF and PNG inputs (8-bit files are always sRGB, RAW is linear).")
 _CUBE = flags.DEFINE_string(
     "cube", None,
     "Also (or only) write the program as a .cube 3D LUT here: indexed by sRGB-encoded input, "
     "for 8-bit sRGB images in Resolve, Photoshop or ffmpeg's lut3d.")
 _CUBE_SIZE = flags.DEFINE_integer(
     "cube_size", 33, "Nodes per axis of the --cube LUT.", lower_bound=2)
-_PROGRESS = flags.DEFINE_bool("progress", True, "Show a progress bar.")
+_PROGRESS = progress_flag()
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}", exitcode=2)
-    if not _PROGRAM.value:
-        raise app.UsageError("--program is required", exitcode=2)
+    check_usage(argv, _PROGRAM)
     if _FAST.present and _EXACT.present and _FAST.value == _EXACT.value:
-        raise app.UsageError("--fast and --exact contradict each other; give one", exitcode=2)
-    if bool(_INPUT.value) != bool(_OUTPUT.value):
-        raise app.UsageError("--input and --output go together", exitcode=2)
-    if not _INPUT.value and not _CUBE.value:
-        raise app.UsageError("nothing to do: give --input and --output, or --cube", exitcode=2)
+        raise app.UsageError("--fast and --exact contradict each other; give one")
+    if bool(_PHOTOS.input.value) != bool(_PHOTOS.output.value):
+        raise app.UsageError("--input and --output go together")
+    if not _PHOTOS.input.value and not _CUBE.value:
+        raise app.UsageError("nothing to do: give --input and --output, or --cube")
     try:
         program = program_lib.load(_PROGRAM.value)
     except program_lib.ProgramError as error:
-        print(f"exposure_apply: bad program: {error}", file=sys.stderr)
-        return 2
+        raise BadInput(f"bad program: {error}") from error
     if _CUBE.value:
         apply_lib.export_cube(program, _CUBE.value, _CUBE_SIZE.value)
         print(f"wrote {_CUBE.value} ({_CUBE_SIZE.value}^3 LUT, sRGB-encoded input)")
-    if not _INPUT.value:
+    if not _PHOTOS.input.value:
         return 0
     fast = _FAST.value and not _EXACT.value
-    bits = int(_BITS.value) if _BITS.value else None
+    bits = int(_PHOTOS.bits.value) if _PHOTOS.bits.value else None
     try:
-        pairs, skipped = apply_lib.plan_batch(_INPUT.value, _OUTPUT.value, "." + _FORMAT.value,
-                                              bits)
+        pairs, skipped = apply_lib.plan_batch(_PHOTOS.input.value, _PHOTOS.output.value,
+                                              "." + _PHOTOS.format.value, bits)
     except (OSError, ValueError) as error:
-        print(f"exposure_apply: {error}", file=sys.stderr)
-        return 2
+        raise BadInput(error) from error
     report = apply_lib.apply_program(
-        program, pairs, fast=fast, bits=bits, strip=_STRIP.value,
-        tiff_encoding=_TIFF_ENCODING.value, lut_size=_LUT_SIZE.value, progress=_PROGRESS.value)
+        program, pairs, fast=fast, bits=bits, strip=_PHOTOS.strip.value,
+        tiff_encoding=_PHOTOS.tiff_encoding.value, lut_size=_LUT_SIZE.value,
+        progress=_PROGRESS.value)
     mode = "fast (exact 8-bit table / 3D LUT)" if fast else "exact"
-    return apply_lib.finish_batch(
+    return finish_batch(
         "exposure_apply",
         f"{len(pairs) - len(report.failures)} of {len(pairs)} photos written ({mode} rendering), "
         f"{len(report.failures)} failed, {len(skipped)} non-image files skipped",

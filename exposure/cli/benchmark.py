@@ -11,19 +11,21 @@ and prints the histogram intersections, paired ΔE2000 / PSNR and the programs f
 <output_dir>/report.json. Running it again resumes the training.
 
 Every training setting of exposure_train (`--iterations`, `--batch_size`, `--seed`, ...; see
-exposure.cli.train) is a flag here too, and so are its `--cache_dir`, `--stop_after` and
-`--progress`; its `--raw_dir` / `--target_dir` are not used (the benchmark makes its own data).
+exposure.cli.training_flags) is a flag here too, and so are its `--cache_dir`, `--stop_after` and
+`--progress`; there is no `--raw_dir` / `--target_dir` (the benchmark makes its own data).
 """
-import sys
-
 from absl import app, flags
 
+from commandline import BadInput, check_usage, progress_flag, run_main
 from exposure import black_box_benchmark, image_io
-from exposure.cli import train as train_cli  # defines the training flags shared with exposure_train
-from mobile.cli import run_main
+from exposure.cli import training_flags
 
-flags.adopt_module_key_flags(train_cli)  # exposure_benchmark --help lists the training flags
-
+_OUTPUT_DIR = flags.DEFINE_string(
+    "output_dir", None,
+    "Folder of the benchmark: its data, model, retouched photos and report.json; an existing one "
+    "resumes the training.")
+_TRAINING = training_flags()
+_PROGRESS = progress_flag()
 _HELDOUT = flags.DEFINE_list(
     "heldout", list(black_box_benchmark.DEFAULT_HELDOUT),
     "Built-in photos held out for evaluation (comma-separated names of builtin_data.POOL, "
@@ -41,42 +43,32 @@ _HELDOUT_FRACTION = flags.DEFINE_float(
 _TARGET_FRACTION = flags.DEFINE_float(
     "target_fraction", black_box_benchmark.DEFAULT_TARGET_FRACTION,
     "With --photo_dir: the fraction of photos styled as targets (paper's FiveK split: 40%).")
-FLAGS = flags.FLAGS
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}", exitcode=2)
-    for name in ("raw_dir", "target_dir", "heldout_dir", "heldout_truth_dir"):
-        if FLAGS[name].present:
-            raise app.UsageError(f"--{name} is not used by exposure_benchmark: it builds its "
-                                 f"own data from the built-in photos or --photo_dir", exitcode=2)
-    if not FLAGS.output_dir:
-        raise app.UsageError("--output_dir is required", exitcode=2)
+    check_usage(argv, _OUTPUT_DIR)
     if _PHOTO_DIR.value is None:
         try:
             black_box_benchmark.check_heldout(_HELDOUT.value)
         except ValueError as error:
-            raise app.UsageError(f"--heldout: {error}", exitcode=2) from error
-    elif FLAGS["heldout"].present:
+            raise app.UsageError(f"--heldout: {error}") from error
+    elif _HELDOUT.present:
         raise app.UsageError("--heldout names built-in photos; with --photo_dir use "
-                             "--heldout_fraction", exitcode=2)
+                             "--heldout_fraction")
     for flag in (_HELDOUT_FRACTION, _TARGET_FRACTION):
         if not 0.0 < flag.value < 1.0:
-            raise app.UsageError(f"--{flag.name}={flag.value}: expected a fraction in (0, 1)",
-                                 exitcode=2)
-    config = train_cli.config_from_flags()
+            raise app.UsageError(f"--{flag.name}={flag.value}: expected a fraction in (0, 1)")
+    config = _TRAINING.config()
     try:
         report = black_box_benchmark.run(
-            config, FLAGS.output_dir, heldout=_HELDOUT.value, photo_dir=_PHOTO_DIR.value,
+            config, _OUTPUT_DIR.value, heldout=_HELDOUT.value, photo_dir=_PHOTO_DIR.value,
             heldout_fraction=_HELDOUT_FRACTION.value, target_fraction=_TARGET_FRACTION.value,
-            cache_dir=FLAGS.cache_dir,
-            stop_after=FLAGS.stop_after, progress=FLAGS.progress, echo=lambda text: None)
+            cache_dir=_TRAINING.cache_dir.value, stop_after=_TRAINING.stop_after.value,
+            progress=_PROGRESS.value, echo=lambda text: None)
     except (FileNotFoundError, NotADirectoryError, image_io.ImageReadError, ValueError) as error:
-        print(f"exposure_benchmark: {error}", file=sys.stderr)
-        return 2
+        raise BadInput(error) from error
     print(black_box_benchmark.format_report(report))
-    print(f"report written to {FLAGS.output_dir}/{black_box_benchmark.REPORT_FILE}")
+    print(f"report written to {_OUTPUT_DIR.value}/{black_box_benchmark.REPORT_FILE}")
     return 0
 
 

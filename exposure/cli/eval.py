@@ -1,9 +1,9 @@
 """exposure_eval: histogram intersection of retouched photos against a target collection, and PSNR /
 CIE ΔE2000 against paired references."""
-from absl import app, flags
+from absl import flags
 
+from commandline import BadInput, check_usage, progress_flag, run_main
 from exposure import evaluation, metrics
-from mobile.cli import run_main
 
 _OUTPUTS = flags.DEFINE_string(
     "outputs", None,
@@ -29,6 +29,7 @@ _CONTRAST = flags.DEFINE_enum(
     "contrast", metrics.DEFAULT_CONTRAST, metrics.CONTRAST_MEASURES,
     "Contrast statistic: 'variance' = 2 x luminance variance (the paper's supplement; default), "
     "'std' = 2 x luminance standard deviation (the authors' code).")
+_PROGRESS = progress_flag()
 flags.register_validator("json", lambda path: path is None or path.lower().endswith(".json"),
                          message="--json must name a file ending in .json")
 flags.register_validator("plot", lambda path: path is None or path.lower().endswith(".png"),
@@ -36,17 +37,13 @@ flags.register_validator("plot", lambda path: path is None or path.lower().endsw
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-    for name, flag in (("outputs", _OUTPUTS), ("targets", _TARGETS)):
-        if not flag.value:
-            raise app.UsageError(f"--{name} is required")
+    check_usage(argv, _OUTPUTS, _TARGETS)
     try:
         result = evaluation.evaluate_folders(
             _OUTPUTS.value, _TARGETS.value, _REFERENCES.value, seed=_CROP_SEED.value,
-            contrast=_CONTRAST.value)
+            contrast=_CONTRAST.value, progress=_PROGRESS.value)
     except (FileNotFoundError, NotADirectoryError, ValueError) as error:
-        raise app.UsageError(str(error)) from error
+        raise BadInput(error) from error
     print(result.table())
     try:
         if _JSON.value:
@@ -56,7 +53,7 @@ def main(argv):
             evaluation.plot_histograms(result, _PLOT.value)
             print(f"histograms drawn in {_PLOT.value}")
     except OSError as error:
-        raise app.UsageError(f"cannot write the results: {error}") from error
+        raise BadInput(f"cannot write the results: {error}") from error
     print(f"evaluated in {result.seconds:.1f} s")
 
 

@@ -1,9 +1,8 @@
 """exposure_make_data: writes the built-in Exposure data (DNG inputs, styled targets, manifest)."""
-from absl import app, flags
+from absl import flags
 
+from commandline import BadInput, check_usage, progress_flag, run_main
 from exposure import builtin_data
-from exposure.cli import check_usage
-from mobile.cli import run_main
 
 _OUTPUT_DIR = flags.DEFINE_string(
     "output_dir", None,
@@ -16,6 +15,7 @@ _PHOTOS = flags.DEFINE_list(
     "Built-in photos to use (comma-separated names, at least 3 scenes), split by scene into inputs "
     "and targets; default: every installed one of " + ", ".join(p.name for p in builtin_data.POOL)
     + ".")
+_PROGRESS = progress_flag()
 
 
 def _describe(summary):
@@ -42,9 +42,9 @@ def main(argv):
     check_usage(argv, _OUTPUT_DIR)
     try:
         summary = builtin_data.materialize(_OUTPUT_DIR.value, seed=_SEED.value,
-                                           photos=_PHOTOS.value)
+                                           photos=_PHOTOS.value, progress=_PROGRESS.value)
     except (FileNotFoundError, NotADirectoryError, ValueError) as error:
-        raise app.UsageError(str(error)) from error
+        raise BadInput(error) from error
     print(_describe(summary))
 
 

@@ -8,29 +8,17 @@ Writes each output, its program `<stem>.json` beside it and, with --strip, `<ste
 Exit status: 0 when every photo was written, 1 when some failed (each is reported, the batch goes
 on), 2 for bad flags or a bad model directory.
 """
-import sys
+from absl import flags
 
-from absl import app, flags
-
+from commandline import BadInput, check_usage, finish_batch, progress_flag, run_main
 from exposure import agent as agent_lib
 from exposure import apply as apply_lib
-from exposure import image_io
 from exposure import retouch as retouch_lib
-from mobile.cli import run_main
+from exposure.cli import photo_batch_flags
 
 _MODEL_DIR = flags.DEFINE_string(
     "model_dir", None, "Model directory written by exposure_train (config.json, checkpoints/).")
-_INPUT = flags.DEFINE_string(
-    "input", None, "A photo (RAW, TIFF, PNG or JPEG) or a folder of photos (searched recursively).")
-_OUTPUT = flags.DEFINE_string(
-    "output", None,
-    "Output file for a photo (.jpg/.jpeg, .png, .tif/.tiff decide the format) or output folder "
-    "for a folder (same relative names, extension from --format). Inputs are never overwritten.")
-_FORMAT = flags.DEFINE_enum(
-    "format", "jpg", ["jpg", "png", "tif"], "Output format for a folder input.")
-_BITS = flags.DEFINE_enum(
-    "bits", None, ["8", "16"],
-    "Bits per channel of PNG/TIFF output; default 8 for PNG, 16 for TIFF (JPEG is always 8).")
+_PHOTOS = photo_batch_flags()
 _SAMPLES = flags.DEFINE_integer(
     "samples", 1, "Programs per photo. 1: the deterministic program (most probable filter at "
                   "each step). N > 1: N sampled programs written as <stem>_s0 ... <stem>_s<N-1>.",
@@ -40,40 +28,29 @@ _SAMPLE_DROPOUT = flags.DEFINE_bool(
     "sample_dropout", True,
     "With --samples > 1, also apply dropout 0.5 at test time, as the authors did for varied "
     "results (otherwise only the filter choice is sampled).")
-_STRIP = flags.DEFINE_bool(
-    "strip", False, "Also write the step strip <output stem>.strip.png beside each output.")
 _FAST = flags.DEFINE_bool(
     "fast", True, "Fast rendering (exact 8-bit table / 3D LUT, see exposure_apply); "
                   "--nofast renders with the exact numpy renderer.")
-_TIFF_ENCODING = flags.DEFINE_enum(
-    "tiff_encoding", "srgb", list(image_io.TIFF_ENCODINGS),
-    "Encoding of 16-bit/float TIFF and PNG inputs (8-bit files are always sRGB, RAW is linear).")
-_PROGRESS = flags.DEFINE_bool("progress", True, "Show a progress bar.")
+_PROGRESS = progress_flag()
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}", exitcode=2)
-    for flag, name in ((_MODEL_DIR, "model_dir"), (_INPUT, "input"), (_OUTPUT, "output")):
-        if not flag.value:
-            raise app.UsageError(f"--{name} is required", exitcode=2)
-    bits = int(_BITS.value) if _BITS.value else None
+    check_usage(argv, _MODEL_DIR, _PHOTOS.input, _PHOTOS.output)
+    bits = int(_PHOTOS.bits.value) if _PHOTOS.bits.value else None
     try:
         agent = agent_lib.load_agent(_MODEL_DIR.value, sample_dropout=_SAMPLE_DROPOUT.value)
     except (OSError, ValueError) as error:
-        print(f"exposure_retouch: --model_dir: {error}", file=sys.stderr)
-        return 2
+        raise BadInput(f"--model_dir: {error}") from error
     try:
-        pairs, skipped = apply_lib.plan_batch(_INPUT.value, _OUTPUT.value, "." + _FORMAT.value,
-                                              bits)
+        pairs, skipped = apply_lib.plan_batch(_PHOTOS.input.value, _PHOTOS.output.value,
+                                              "." + _PHOTOS.format.value, bits)
     except (OSError, ValueError) as error:
-        print(f"exposure_retouch: {error}", file=sys.stderr)
-        return 2
+        raise BadInput(error) from error
     report = retouch_lib.retouch(
-        agent, pairs, samples=_SAMPLES.value, seed=_SEED.value, strip=_STRIP.value,
-        fast=_FAST.value, bits=bits, tiff_encoding=_TIFF_ENCODING.value,
+        agent, pairs, samples=_SAMPLES.value, seed=_SEED.value, strip=_PHOTOS.strip.value,
+        fast=_FAST.value, bits=bits, tiff_encoding=_PHOTOS.tiff_encoding.value,
         progress=_PROGRESS.value)
-    return apply_lib.finish_batch(
+    return finish_batch(
         "exposure_retouch",
         f"{len(pairs) - len(report.failures)} of {len(pairs)} photos retouched "
         f"({len(report.programs)} outputs), {len(report.failures)} failed, {len(skipped)} "

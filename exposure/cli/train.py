@@ -8,15 +8,14 @@ Running the same command again resumes from the latest checkpoint in <output_dir
 Every setting of `exposure.train_config.TrainConfig` is a flag of the same name (defaults: the
 paper's). Exit status: 0 done, 2 bad flags or data.
 """
-import dataclasses
 import json
 import sys
 
 from absl import app, flags
 
+from commandline import BadInput, check_usage, progress_flag, run_main
 from exposure import train as train_lib
-from exposure import train_config
-from mobile.cli import run_main
+from exposure.cli import training_flags
 
 _RAW_DIR = flags.DEFINE_string(
     "raw_dir", None, "Folder of input photos (RAW such as DNG/CR2/NEF, TIFF, PNG, JPEG), read "
@@ -26,12 +25,6 @@ _TARGET_DIR = flags.DEFINE_string(
 _OUTPUT_DIR = flags.DEFINE_string(
     "output_dir", None, "Model directory: config.json, checkpoints/, logs/ (TensorBoard), "
                         "summary.json. An existing one resumes (same settings required).")
-_CACHE_DIR = flags.DEFINE_string(
-    "cache_dir", None, "Folder of the decoded-patch cache (default: exposure.cache's).")
-_STOP_AFTER = flags.DEFINE_integer(
-    "stop_after", None, "Stop this run after this many iterations (a checkpoint is written; "
-                        "run again to go on). Default: run to --iterations.", lower_bound=1)
-_PROGRESS = flags.DEFINE_bool("progress", True, "Show progress bars.")
 _HELDOUT_DIR = flags.DEFINE_string(
     "heldout_dir", None, "Folder of held-out input photos (not trained on) scored every "
                          "--eval_every iterations: TensorBoard heldout/* (histogram intersection "
@@ -39,56 +32,23 @@ _HELDOUT_DIR = flags.DEFINE_string(
 _HELDOUT_TRUTH_DIR = flags.DEFINE_string(
     "heldout_truth_dir", None, "With --heldout_dir: the style's result of each held-out photo "
                                "(same file stem), to score ΔE2000 against.")
-
-
-def _define_config_flags():
-    """One flag per TrainConfig field, with the field's default and help text."""
-    defined = {}
-    for field in dataclasses.fields(train_config.TrainConfig):
-        help_text = field.metadata["help"]
-        if field.type is tuple:
-            defined[field.name] = flags.DEFINE_list(field.name, list(field.default), help_text)
-        elif field.type is bool:
-            defined[field.name] = flags.DEFINE_bool(field.name, field.default, help_text)
-        elif field.type is int:
-            defined[field.name] = flags.DEFINE_integer(field.name, field.default, help_text)
-        elif field.type is float:
-            defined[field.name] = flags.DEFINE_float(field.name, field.default, help_text)
-        else:
-            defined[field.name] = flags.DEFINE_string(field.name, field.default, help_text)
-    return defined
-
-
-_CONFIG_FLAGS = _define_config_flags()
-
-
-def config_from_flags():
-    """The TrainConfig the flags describe; raises app.UsageError naming the bad flag."""
-    values = {name: flag.value for name, flag in _CONFIG_FLAGS.items()}
-    try:
-        return train_config.TrainConfig(**values)
-    except ValueError as error:
-        raise app.UsageError(f"--{error}", exitcode=2) from error
+_TRAINING = training_flags()
+_PROGRESS = progress_flag()
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}", exitcode=2)
-    for flag, name in ((_RAW_DIR, "raw_dir"), (_TARGET_DIR, "target_dir"),
-                       (_OUTPUT_DIR, "output_dir")):
-        if not flag.value:
-            raise app.UsageError(f"--{name} is required", exitcode=2)
+    check_usage(argv, _RAW_DIR, _TARGET_DIR, _OUTPUT_DIR)
     if _HELDOUT_TRUTH_DIR.value and not _HELDOUT_DIR.value:
-        raise app.UsageError("--heldout_truth_dir needs --heldout_dir", exitcode=2)
-    config = config_from_flags()
+        raise app.UsageError("--heldout_truth_dir needs --heldout_dir")
+    config = _TRAINING.config()
     try:
         summary = train_lib.train(config, _OUTPUT_DIR.value, _RAW_DIR.value, _TARGET_DIR.value,
-                                  cache_dir=_CACHE_DIR.value, stop_after=_STOP_AFTER.value,
-                                  progress=_PROGRESS.value, heldout_dir=_HELDOUT_DIR.value,
+                                  cache_dir=_TRAINING.cache_dir.value,
+                                  stop_after=_TRAINING.stop_after.value, progress=_PROGRESS.value,
+                                  heldout_dir=_HELDOUT_DIR.value,
                                   heldout_truth_dir=_HELDOUT_TRUTH_DIR.value)
     except (OSError, ValueError) as error:  # missing folders, unreadable data, other settings
-        print(f"exposure_train: {error}", file=sys.stderr)
-        return 2
+        raise BadInput(error) from error
     for path, reason in summary["skipped_files"]:
         print(f"  skipped: {path}: {reason}", file=sys.stderr)
     print(json.dumps(summary, indent=2))

@@ -1,12 +1,12 @@
 """mobile_bundle: writes the folder an app needs to render programs with the GLSL ES shaders:
 manifest.json (uniform layout, colour conventions, predictor mapping), the shader sources and,
 for a given program, its uniforms, program.json and its 3D LUT (lut.bin)."""
-from absl import app, flags
+from absl import flags
 
+from commandline import BadInput, check_usage, run_main
 from mobile import bundle
 from mobile import lut as lut_lib
 from mobile import program as program_lib
-from mobile.cli import run_main
 
 _OUTPUT_DIR = flags.DEFINE_string(
     "output_dir", None, "Folder to write the bundle into (created if missing; files of the same "
@@ -23,19 +23,16 @@ _LUT_SIZE = flags.DEFINE_integer(
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {argv[1:]}")
-    if not _OUTPUT_DIR.value:
-        raise app.UsageError("--output_dir is required")
+    check_usage(argv, _OUTPUT_DIR)
     try:
         program = program_lib.load(_PROGRAM.value) if _PROGRAM.value else None
         sidecar = bundle.load_sidecar(_SIDECAR.value) if _SIDECAR.value else None
     except ValueError as error:  # ProgramError is a ValueError; messages name the file
-        raise app.UsageError(str(error)) from error
+        raise BadInput(error) from error
     try:
         written = bundle.write_bundle(_OUTPUT_DIR.value, program, sidecar, _LUT_SIZE.value)
     except OSError as error:
-        raise app.UsageError(f"--output_dir: cannot write the bundle: {error}") from error
+        raise BadInput(f"--output_dir: cannot write the bundle: {error}") from error
     for path in written:
         print(path)
 

@@ -12,6 +12,7 @@ from agan import describe
 from agan import module_plan as m
 from agan import search_space as ss
 from agan.cli import describe as describe_cli
+from commandline import BadInput
 
 FIGURE_2 = ["conv_1x1", (1, 0, 0, 0), "max_pool_3x3", (0, 0, 0, 0), "sep_conv_3x3", (0, 1, 0, 1),
             "avg_pool_7x7"]
@@ -59,14 +60,14 @@ def test_command_draws_a_builtin(tmp_path):
 
 
 def _main_error(*args):
-    """Runs agan_describe's main in-process; returns the message it exits with."""
+    """Runs agan_describe's main in-process; returns the message of the BadInput it raises."""
     try:
         flags.FLAGS(["agan_describe", *args])
-        with pytest.raises(SystemExit) as exit_info:
+        with pytest.raises(BadInput) as raised:
             describe_cli.main(["agan_describe"])
     finally:
         flags.FLAGS.unparse_flags()
-    return str(exit_info.value)
+    return str(raised.value)
 
 
 def test_command_names_bad_architectures(tmp_path):

@@ -35,6 +35,14 @@ def test_images_in_the_root_are_one_class(tmp_path):
     assert len(images) == 2 and labels.tolist() == [0, 0]
 
 
+def test_what_an_atomic_write_left_half_written_is_not_an_image(tmp_path):
+    _save(tmp_path / "cls" / "a.png", _solid(1))
+    (tmp_path / "cls" / ".b.atomic-0a1b2c3d-4242-deadbeef.png").write_bytes(b"half a png")
+    (tmp_path / ".c.atomic-0a1b2c3d-4242-deadbeef.png").write_bytes(b"half a png")
+    images, labels = image_folder.load(tmp_path)
+    assert len(images) == 1 and image_folder.class_names(tmp_path) == ("cls",)
+
+
 def test_root_files_next_to_class_folders_are_ambiguous(tmp_path):
     _save(tmp_path / "cls" / "a.png", _solid(1))
     _save(tmp_path / "loose.png", _solid(1))

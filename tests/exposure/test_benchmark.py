@@ -10,13 +10,12 @@ import pytest
 from absl import app, flags
 
 from exposure.cli import benchmark as benchmark_cli
+from exposure.cli import training_flags
 
 FLAGSFILE = pathlib.Path(__file__).resolve().parents[2] / "configs/exposure/benchmark.flags"
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--output_dir={tmp}", "--raw_dir={tmp}"], "--raw_dir is not used by exposure_benchmark"),
-    (["--output_dir={tmp}", "--target_dir={tmp}"], "--target_dir is not used"),
     (["--heldout=rocket"], "--output_dir is required"),
     (["--output_dir={tmp}", "--heldout=motorcycle_left"], "--heldout: motorcycle_left and"),
     (["--output_dir={tmp}", "--heldout=lena"], "--heldout: held-out photos ['lena']"),
@@ -38,10 +37,17 @@ def test_bad_flags_are_refused_before_any_work(tmp_path, args, message):
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize("name", ["raw_dir", "target_dir"])
+def test_exposure_trains_data_flags_are_not_the_benchmarks(tmp_path, name):
+    with pytest.raises(flags.Error, match=f"Unknown command line flag '{name}'"):
+        flags.FLAGS(["exposure_benchmark", f"--output_dir={tmp_path}", f"--{name}={tmp_path}"])
+    flags.FLAGS.unparse_flags()
+
+
 def test_the_benchmark_flagfile_parses_to_a_valid_training_config(tmp_path):
     try:
         flags.FLAGS(["exposure_benchmark", f"--flagfile={FLAGSFILE}", f"--output_dir={tmp_path}"])
-        config = benchmark_cli.train_cli.config_from_flags()
+        config = training_flags().config()
         assert flags.FLAGS.heldout == []  # the seeded scene split
     finally:
         flags.FLAGS.unparse_flags()
@@ -58,7 +64,7 @@ def test_the_training_flagfiles_parse_to_their_configs(name, expected, monkeypat
     monkeypatch.chdir(FLAGSFILE.parents[2])  # demo.flags includes configs/exposure/paper.flags
     try:
         flags.FLAGS(["exposure_train", f"--flagfile={FLAGSFILE.with_name(name)}"])
-        config = benchmark_cli.train_cli.config_from_flags()
+        config = training_flags().config()
     finally:
         flags.FLAGS.unparse_flags()
     assert {key: getattr(config, key) for key in expected} == expected

@@ -10,6 +10,7 @@ from absl import app, flags
 from PIL import Image
 from skimage import data
 
+from commandline import BadInput
 from exposure import evaluation, metrics
 from exposure.cli import eval as eval_cli
 from exposure.image_io import read_srgb, write_image
@@ -134,7 +135,7 @@ def test_bad_flags_and_folders_give_clear_errors(folders, tmp_path, args, messag
     argv = ["exposure_eval"] + [a.format(tmp=tmp_path, outputs=outputs, targets=targets,
                                          empty=empty) for a in args]
     try:
-        with pytest.raises((app.UsageError, flags.Error), match=re.escape(message)):
+        with pytest.raises((app.UsageError, BadInput, flags.Error), match=re.escape(message)):
             flags.FLAGS(argv)
             eval_cli.main(argv[:1])
     finally:

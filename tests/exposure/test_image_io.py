@@ -252,6 +252,16 @@ def test_list_images_sorted_recursive_and_skipped(tmp_path):
         SUPPORTED_EXTENSIONS)
 
 
+def test_list_images_ignores_what_an_atomic_write_left_half_written(tmp_path):
+    # A run killed while writing leaves mobile.atomic temporaries (a file, or a SavedModel folder).
+    (tmp_path / "sub" / ".1.atomic-0a1b2c3d-4242-00ff00ff").mkdir(parents=True)
+    for name in ("a.jpg", ".big1.atomic-0a1b2c3d-4242-deadbeef.tif",
+                 "sub/.1.atomic-0a1b2c3d-4242-00ff00ff/thumb.png"):
+        (tmp_path / name).write_bytes(b"x")
+    paths, skipped = list_images(tmp_path)
+    assert [p.name for p in paths] == ["a.jpg"] and skipped == []
+
+
 # ---------------------------------------------------------------- writing and EXIF
 
 def exif_with(orientation=6, make="TestCam"):

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from absl import app, flags
 
+from commandline import BadInput
 from mobile import bundle, lut, shader_source
 from mobile.cli import bundle as bundle_cli
 from mobile.render import render
@@ -92,7 +93,7 @@ def test_bad_flags_give_clear_errors(tmp_path, args, message):
     (tmp_path / "bad.json").write_text("[")
     argv = ["mobile_bundle"] + [a.format(tmp=tmp_path) for a in args]
     try:
-        with pytest.raises((app.UsageError, flags.Error), match=re.escape(message)):
+        with pytest.raises((app.UsageError, BadInput, flags.Error), match=re.escape(message)):
             flags.FLAGS(argv)
             bundle_cli.main(argv[:1])
     finally:
