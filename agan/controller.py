@@ -32,7 +32,7 @@ ADJACENCY_LOGIT_CLIP = 1.0
 # Section 4.2: "policy gradient with learning rate 0.0006", "entropy temperature 0.0001".
 LEARNING_RATE = 6e-4
 ENTROPY_WEIGHT = 1e-4
-# AutoGAN's moving-average baseline decay (REFERENCE.md, "AGAN: conventions of the field").
+# AutoGAN's moving-average baseline decay (docs/agan.md#conventions-of-the-field).
 BASELINE_DECAY = 0.9
 # Section 4.2: IS_min = 1 in the reward shaping.
 IS_MIN = 1.0

@@ -1,6 +1,6 @@
 """Inception Score and Frechet Inception Distance, with a pluggable image classifier.
 
-The formulas follow the field's conventions (REFERENCE.md, "AGAN: conventions of the field"):
+The formulas follow the field's conventions (docs/agan.md#conventions-of-the-field):
 IS is exp(E_x KL(p(y|x) || p(y))) averaged over splits of the samples (mean and std across splits);
 FID is computed as in TF-GAN, in float64 with unbiased covariances, and the trace of the matrix
 square root taken through symmetric eigendecompositions.

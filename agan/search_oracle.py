@@ -3,7 +3,7 @@
 `ControllerOracle` is a `keras_tuner.Oracle` whose policy is the AGAN controller (section 3.1). It
 samples a new architecture whenever a worker asks, records each trial's reward exactly once (keyed
 by trial id) and takes one REINFORCE step per `rewards_per_update` rewards (section 4.2: 10).
-Beyond keras-tuner 1.4's Oracle (REFERENCE.md):
+Beyond keras-tuner 1.4's Oracle (docs/agan.md#conventions-of-the-field):
 
 - Leases. Each handed-out trial holds a lease of `lease_seconds`, renewed by a heartbeat from the
   worker running it. A trial whose lease expires (its worker died) goes back to the queue and is

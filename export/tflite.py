@@ -2,7 +2,7 @@
 
 The predictor (`export.predictor.Predictor`, batch 1) is saved as a SavedModel with the explicit
 signature "predict" and converted with `tf.lite.TFLiteConverter.from_saved_model`, builtin ops
-only (REFERENCE, "Deployment conventions": converting a concrete function without its trackable
+only (docs/deployment.md, "Conventions followed": converting a concrete function without its trackable
 gives NaN outputs). Quantization variants:
 
 * "fp32": no quantization.

@@ -59,7 +59,7 @@ CONDITION_DIRS = {INPUT_AS_IS: "input_as_is", IDENTITY: "identity_program", RETO
 GOAL_INTERSECTION = 0.90  # issue 4: every histogram intersection >= 90% (paper, expert C: 71-84%)
 GOAL_DELTA_E = 5.0  # issue 4: median ΔE2000 on the held-out photos below 5
 REPORT_FILE = "report.json"
-# A user's photo folder is split like the paper's MIT-Adobe FiveK data (REFERENCE.md: 2,000 input
+# A user's photo folder is split like the paper's MIT-Adobe FiveK data (Exposure paper, section 6: 2,000 input
 # RAWs, 2,000 other images as targets, 1,000 test images): 40% / 40% / 20%.
 DEFAULT_HELDOUT_FRACTION = 0.2
 DEFAULT_TARGET_FRACTION = 0.4

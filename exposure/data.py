@@ -1,4 +1,4 @@
-"""The Exposure training data, prepared as the authors' code does (REFERENCE.md "Data").
+"""The Exposure training data, prepared as the authors' code does (docs/exposure.md#training-data).
 
 Each photo becomes `CROPS_PER_IMAGE` random square crops of side min(H, W), each area-resized to
 `PATCH_SIZE` x `PATCH_SIZE`; training batches are random `CROP_SIZE` crops of those patches with
@@ -24,8 +24,8 @@ from exposure.image_io import (
     read_srgb,
 )
 
-CROPS_PER_IMAGE = 4  # Exposure code (REFERENCE.md "Data"): 4 random square crops per image
-PATCH_SIZE = 80  # Exposure code (REFERENCE.md "Data"): crops resized to 80x80 (area)
+CROPS_PER_IMAGE = 4  # Exposure code (docs/exposure.md#training-data): 4 random square crops per image
+PATCH_SIZE = 80  # Exposure code (docs/exposure.md#training-data): crops resized to 80x80 (area)
 CROP_SIZE = 64  # Exposure paper, section 4.1: filters are estimated on a 64x64 version
 BATCH_SIZE = 64  # Exposure paper, Algorithm 1 (section 5.3): batch size b = 64
 KINDS = ("input", "target")

@@ -8,7 +8,7 @@ the parameter mapping and the pixel operation are the same code the numpy render
 evaluated with `keras.ops`, so a program read off the layers renders identically without
 TensorFlow. Edge behaviour at 0, above 1 and below 0 is documented in `mobile.registry`.
 
-Order and names follow the registry: the authors' default action space (Exposure REFERENCE):
+Order and names follow the registry: the authors' default action space (docs/exposure.md#filter-parameters):
 exposure, gamma, white balance, saturation, tone curve, contrast, black & white, colour curve;
 the level filter is available but not in `DEFAULT_FILTERS`.
 """

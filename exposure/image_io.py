@@ -42,7 +42,7 @@ SUPPORTED_EXTENSIONS = RAW_EXTENSIONS | IMAGE_EXTENSIONS
 
 # How 16-bit and float TIFF/PNG values are encoded; 8-bit files are always sRGB.
 TIFF_ENCODINGS = ("srgb", "prophoto", "linear")
-# Exposure paper's code (REFERENCE.md "Data"): Lightroom ProPhoto TIFFs linearized with x ** 1.8.
+# Exposure paper's code (docs/exposure.md#training-data): Lightroom ProPhoto TIFFs linearized with x ** 1.8.
 PROPHOTO_GAMMA = 1.8
 # Smallest side a training photo may have: the 64x64 agent input (Exposure paper, section 6).
 DEFAULT_MIN_SIZE = 64

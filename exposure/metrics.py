@@ -2,13 +2,13 @@
 CIE ΔE2000.
 
 Histogram intersection (Exposure paper, section 6 "Error Metrics" and supplement "Histogram
-Intersection Details"; sampling as the authors' code, REFERENCE.md): every image gives 16 patches
+Intersection Details"; sampling as the authors' code, docs/exposure.md#histogram-intersection): every image gives 16 patches
 (4 random square crops of side min(H, W), area-resized to 80x80, then 4 random 64x64 crops of
 each). Per patch three statistics are measured on the sRGB-encoded values, as the authors did:
 
 - luminance: mean of `0.27 R + 0.67 G + 0.06 B`,
 - contrast: 2 x the variance of that luminance, the paper's definition (supplement) and the
-  default; `contrast="std"` gives the authors' code, 2 x the standard deviation (REFERENCE.md),
+  default; `contrast="std"` gives the authors' code, 2 x the standard deviation (docs/exposure.md#histogram-intersection),
 - saturation: mean HLS saturation.
 
 Each statistic is histogrammed into 32 equal bins over [0, 1] (values outside are clipped into the
@@ -25,7 +25,7 @@ from mobile.srgb import srgb_to_linear
 STATISTICS = ("luminance", "contrast", "saturation")
 CONTRAST_MEASURES = ("variance", "std")
 DEFAULT_CONTRAST = "variance"  # Exposure paper, supplement: "twice the variance of pixel luminance"
-CROPS_PER_PATCH = 4  # Exposure code (REFERENCE.md): 4 random 64x64 crops of each 80x80 patch
+CROPS_PER_PATCH = 4  # Exposure code (docs/exposure.md#histogram-intersection): 4 random 64x64 crops of each 80x80 patch
 PATCHES_PER_IMAGE = CROPS_PER_IMAGE * CROPS_PER_PATCH  # 16 (Exposure paper, supplement)
 HISTOGRAM_BINS = 32  # Exposure paper, supplement: 32 equal bins within [0, 1]
 # CIELAB white point: D65, the XYZ of linear sRGB white (IEC 61966-2-1).

@@ -27,8 +27,8 @@ TRUNK_CHANNELS = (32, 64, 128, 256)  # Exposure paper, section 5.1 and authors' 
 KERNEL_SIZE = 4  # Exposure paper, section 5.1: filters of size 4x4, stride 2
 FC_UNITS = 128  # Exposure paper, section 5.1: a fully connected layer reduces to 128 outputs
 LEAK = 0.2  # Exposure paper, Figure 7: LeakyReLU (leak = 0.2) after each layer
-DROPOUT_RATE = 0.5  # authors' code (Exposure REFERENCE): dropout keep probability 0.5
-EXPLORATION = 0.05  # authors' code (Exposure REFERENCE): pi1 mixed with 5% uniform
+DROPOUT_RATE = 0.5  # authors' code (docs/exposure.md#networks): dropout keep probability 0.5
+EXPLORATION = 0.05  # authors' code (docs/exposure.md#networks): pi1 mixed with 5% uniform
 NUM_STATISTICS = 3  # Exposure paper, section 5.1: average luminance, contrast and saturation
 _SATURATION_EPSILON = 1e-2  # authors' critic: HSL saturation denominator guard
 

@@ -8,7 +8,7 @@ slots. The critic samples finished states, which stay in memory until their slot
 import numpy as np
 
 MEMORY_SIZE_PAPER = 2048  # Exposure paper, Algorithm 1 and section 5.4: 2,048 images
-MEMORY_SIZE_CODE = 128  # authors' code (Exposure REFERENCE): replay memory of 128
+MEMORY_SIZE_CODE = 128  # authors' code (docs/exposure.md#training): replay memory of 128
 
 
 class ReplayMemory:

@@ -1,7 +1,7 @@
 """The settings of one Exposure training run, saved beside its checkpoints as `config.json`.
 
 Defaults are the paper's (Exposure paper, Algorithm 1 and section 6 "Implementation details");
-where the authors' code differs (Exposure REFERENCE) the code's value is given in the field's
+where the authors' code differs (docs/exposure.md#training) the code's value is given in the field's
 comment and can be set instead. The model directory is self-describing: retouching and export
 rebuild the networks from this file alone.
 """

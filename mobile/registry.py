@@ -11,7 +11,7 @@ constants against this table. A new filter is a mapping, an operation and an ent
 its branch in `program.frag`.
 
 Each filter is a pointwise RGB -> RGB map (Exposure paper, section 4.2 and supplement; exact
-formulas from the authors' code, Exposure REFERENCE). The raw mappings and pixel operations are
+formulas from the authors' code, docs/exposure.md#filter-parameters). The raw mappings and pixel operations are
 written against an array namespace `xp`: numpy in the renderer, `keras.ops` in the layers, so
 both run one formula. `img` is [..., 3]; `p` holds the filter's operator parameters on its last
 axis and broadcasts against `img` (shape [k] in the renderer, [B, 1, 1, k] in the layers).
@@ -36,20 +36,20 @@ import numpy as np
 
 from mobile.parameters import CURVE_SEGMENTS, Curve, Gamma, Multipliers, Scalar
 
-EXPOSURE_RANGE_EV = 3.5  # exposure in (-3.5, 3.5) stops (Exposure REFERENCE, authors' code)
-GAMMA_RANGE = 3.0  # gamma exponent in (1/3, 3) (Exposure REFERENCE, authors' code)
-WB_LOG_RANGE = 0.5  # per-channel log white-balance factor in (-0.5, 0.5) (Exposure REFERENCE)
-WB_EPSILON = 1e-5  # added to the luminance normalizer of the white balance (Exposure REFERENCE)
+EXPOSURE_RANGE_EV = 3.5  # exposure in (-3.5, 3.5) stops (authors' code, docs/exposure.md#filter-parameters)
+GAMMA_RANGE = 3.0  # gamma exponent in (1/3, 3) (authors' code, docs/exposure.md#filter-parameters)
+WB_LOG_RANGE = 0.5  # per-channel log white-balance factor in (-0.5, 0.5) (authors' code, docs/exposure.md#filter-parameters)
+WB_EPSILON = 1e-5  # added to the luminance normalizer of the white balance (authors' code, docs/exposure.md#filter-parameters)
 TONE_SLOPE_RANGE = (0.5, 2.0)  # tone-curve segment slopes (Exposure supplement, "Tone ... Curves")
 COLOR_SLOPE_RANGE = (0.9, 1.1)  # colour-curve segment slopes (Exposure supplement)
-COLOR_SLOPE_INITIAL = 1.0  # colour-curve tanh_range initial value (Exposure REFERENCE)
+COLOR_SLOPE_INITIAL = 1.0  # colour-curve tanh_range initial value (authors' code, docs/exposure.md#filter-parameters)
 LUMINANCE_WEIGHTS = (0.27, 0.67, 0.06)  # Lum(p) = 0.27 r + 0.67 g + 0.06 b (Exposure supplement)
-GAMMA_FLOOR = 0.001  # gamma input clamp (Exposure REFERENCE, authors' code)
+GAMMA_FLOOR = 0.001  # gamma input clamp (authors' code, docs/exposure.md#filter-parameters)
 SATURATION_GAIN = 0.8  # s' = s + (1 - s) (0.5 - |0.5 - v|) 0.8 (Exposure supplement)
 # Saturation: max - min at or below this counts as grey (no hue). Below one 16-bit step (1.5e-5),
 # above float32 rounding of values near 1 (6e-8).
 GREY_TOLERANCE = 1e-5
-CONTRAST_EPSILON = 1e-6  # img / (L + 1e-6) in the contrast filter (Exposure REFERENCE)
+CONTRAST_EPSILON = 1e-6  # img / (L + 1e-6) in the contrast filter (authors' code, docs/exposure.md#filter-parameters)
 LEVEL_EPSILON = 1e-6  # (img - low) / (high - low + 1e-6) in the level filter (authors' code)
 _LN2 = math.log(2.0)
 
@@ -250,7 +250,7 @@ _LUMINANCE_TEXT = " + ".join(f"{w:g} s_{c}" for c, w in zip("rgb", LUMINANCE_WEI
 _TONE_LOW, _TONE_HIGH = TONE_SLOPE_RANGE
 _COLOR_LOW, _COLOR_HIGH = COLOR_SLOPE_RANGE
 
-# Every filter, in the authors' default action-space order (Exposure REFERENCE), then Level, which
+# Every filter, in the authors' default action-space order (authors' code, docs/exposure.md#filter-parameters), then Level, which
 # the authors' code has but leaves out of the default action space.
 FILTERS = {spec.name: spec for spec in (
     FilterSpec(

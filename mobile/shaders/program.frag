@@ -29,10 +29,10 @@ precision highp sampler2D;
 #define FILTER_COLOR_CURVE 7
 #define FILTER_LEVEL 8
 
-const float GAMMA_FLOOR = 0.001;      // gamma input clamp (Exposure REFERENCE, authors' code)
+const float GAMMA_FLOOR = 0.001;      // gamma input clamp (authors' code, docs/exposure.md)
 const float SATURATION_GAIN = 0.8;    // Exposure supplement, saturation filter
 const float GREY_TOLERANCE = 1e-5;    // saturation: max - min at or below this is grey (registry)
-const float CONTRAST_EPSILON = 1e-6;  // Exposure REFERENCE, contrast filter
+const float CONTRAST_EPSILON = 1e-6;  // authors' code, contrast filter
 const float LEVEL_EPSILON = 1e-6;     // authors' code, level filter
 const float PI = 3.14159265358979;
 const vec3 LUMINANCE = vec3(0.27, 0.67, 0.06);  // Exposure supplement, Lum(p)

@@ -28,7 +28,7 @@ def write_linear_as_dng(path, linear, *, pattern="RGGB", orientation=1):
 
 
 def develop(path, **overrides):
-    """Linear develop with rawpy, as REFERENCE.md specifies; float in [0, 1]."""
+    """Linear develop with rawpy, as the authors' code does (docs/exposure.md#training-data); float in [0, 1]."""
     options = dict(gamma=(1, 1), no_auto_bright=True, output_bps=16, use_camera_wb=True,
                    adjust_maximum_thr=0.0)
     options.update(overrides)

@@ -68,7 +68,7 @@ def test_parameter_count_matches_the_architecture_and_the_authors_size():
     assert networks.parameter_count(value) == _trunk_params(3 + 9 + 3) + 129
     assert networks.parameter_count(critic) == _trunk_params(3 + 3) + 129
     total = sum(networks.parameter_count(m) for m in (policy, value, critic))
-    assert 8.4e6 < total < 8.7e6  # REFERENCE: about 8.6 M parameters in all
+    assert 8.4e6 < total < 8.7e6  # authors' code (docs/exposure.md#networks): about 8.6 M parameters in all
 
 
 def test_image_statistics_of_known_images():
