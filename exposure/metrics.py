@@ -2,13 +2,13 @@
 CIE ΔE2000.
 
 Histogram intersection (Exposure paper, section 6 "Error Metrics" and supplement "Histogram
-Intersection Details"; sampling as the authors' code, docs/exposure.md#histogram-intersection): every image gives 16 patches
-(4 random square crops of side min(H, W), area-resized to 80x80, then 4 random 64x64 crops of
+Intersection Details"; sampling as the authors' code, docs/exposure.md#histogram-intersection):
+every image gives 16 patches (4 random square crops of side min(H, W), area-resized to 80x80, then 4 random 64x64 crops of
 each). Per patch three statistics are measured on the sRGB-encoded values, as the authors did:
 
 - luminance: mean of `0.27 R + 0.67 G + 0.06 B`,
 - contrast: 2 x the variance of that luminance, the paper's definition (supplement) and the
-  default; `contrast="std"` gives the authors' code, 2 x the standard deviation (docs/exposure.md#histogram-intersection),
+  default; `contrast="std"` gives the authors' code, 2 x the standard deviation,
 - saturation: mean HLS saturation.
 
 Each statistic is histogrammed into 32 equal bins over [0, 1] (values outside are clipped into the
