@@ -30,8 +30,10 @@ DEFAULT_LEVEL = 8
 BITS = (8, 16)
 DEFAULT_BITS = 16  # 8-bit nodes alone add up to half an output code of error
 # (mean, 99th percentile) bound on |CLUT - exact| in 8-bit output codes per random 5-step program
-# on a real photo, at DEFAULT_LEVEL and DEFAULT_BITS, rounded output: the worst of 40 programs on
-# the four-photo mosaic measured mean 0.20 and p99 4 (benchmarks/editor_presets.py, "model" row).
+# on a real photo, at DEFAULT_LEVEL and DEFAULT_BITS, output rounded: the worst of 40 programs on
+# the four-photo mosaic has mean 0.17 and p99 3 (`benchmarks/editor_presets.py --programs=40
+# --tools=`, "model" row); the maximum is tens of codes, where saturation's grey-axis jump and
+# clipping kinks fall between nodes (`mobile/lut.py`).
 ERROR_BOUNDS_CODES = (0.3, 5)
 INPUT_DESCRIPTION = INPUT_SPACE_COMMENT.removeprefix("# ")  # the same convention as .cube files
 

@@ -25,11 +25,12 @@ PRESET_SUFFIXES = {".pp3": "RawTherapee profile", ".dtstyle": "darktable style",
 _BEFORE_THE_CLUT = {
     ".png": "Apply it to sRGB-encoded images (8-bit JPEG/PNG/TIFF).",
     ".pp3": "RawTherapee applies it (Film Simulation) after its own demosaic, white balance and "
-            "camera matrix on raws; colour and tone tools are set neutral here, output is sRGB.",
+            "camera matrix on raws; every other tool is set neutral here, output is sRGB.",
     ".dtstyle": "darktable applies it (lut 3D) after the photo's existing history: on raws its "
                 "default development, including exposure and filmic/sigmoid if auto-applied.",
     ".xmp": "darktable applies it (lut 3D) after its basic raw steps only (raw points, white "
-            "balance as shot, highlight clipping, demosaic, camera matrix), no workflow modules.",
+            "balance as shot, highlight reconstruction, demosaic, camera matrix), no auto-applied "
+            "presets.",
 }
 
 

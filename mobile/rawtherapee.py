@@ -6,11 +6,12 @@ working space to the CLUT's colour space, sRGB-encoded, looks the CLUT up (trili
 converts back, so a CLUT from `mobile/hald.py` gives the program's display output for the
 sRGB-encoded values RawTherapee has at that point of its pipeline.
 
-A profile written here holds, besides the CLUT: the neutral value of every tone and colour tool
-that RawTherapee's bundled default profiles turn on (automatic tone curve matching, highlight
-reconstruction, DCP tone curve and look table), so the CLUT sees RawTherapee's neutral rendering
-even when the profile is applied over a default one; and sRGB output, the CLUT's output encoding.
-Spatial tools (sharpening, noise reduction, lens and CA correction) are left to the user.
+A profile written here holds, besides the CLUT: the neutral value of every tool that RawTherapee's
+bundled default raw profiles change (automatic tone curve matching, highlight reconstruction, DCP
+tone curve and look table, noise reduction, lens and CA correction, sharpening, demosaic method),
+so the CLUT sees RawTherapee's neutral development even when the profile is applied over a default
+one (`rawtherapee-cli -d -p`, tested; pasting it in the editor does the same); and sRGB
+output, the CLUT's encoding.
 """
 import pathlib
 
@@ -22,8 +23,9 @@ PROFILE_VERSION = 349  # [Version] Version= that RawTherapee 5.9 writes (its PPV
 # splitClutFilename); each was checked with rawtherapee-cli: it shifts the output by 1-12 codes.
 WORKING_PROFILE_SUFFIXES = ("ProPhoto", "Adobe RGB", "WideGamut", "BruceRGB", "Beta RGB",
                             "BestRGB", "Rec2020", "ACESp0", "ACESp1")
-# Neutral values, as RawTherapee 5.9 writes its neutral profile, of the tone and colour tools its
-# bundled default profiles ("Auto-Matched Curve", "Standard Film Curve") change.
+# Neutral values, as RawTherapee 5.9 writes its neutral profile, of every tool its bundled default
+# raw profiles ("Auto-Matched Curve", "Standard Film Curve", ISO Low to High) change; over any of
+# them this profile gives the neutral profile's output (checked with -d -p on a DNG).
 _NEUTRAL_SECTIONS = (
     ("Exposure", (("Auto", "false"), ("Compensation", "0"), ("Brightness", "0"),
                   ("Contrast", "0"), ("Saturation", "0"), ("Black", "0"),
@@ -33,6 +35,12 @@ _NEUTRAL_SECTIONS = (
     ("HLRecovery", (("Enabled", "false"),)),
     ("Color Management", (("ToneCurve", "false"), ("ApplyLookTable", "false"),
                           ("OutputProfile", "RTv4_sRGB"))),
+    ("Directional Pyramid Denoising", (("Enabled", "false"),)),
+    ("LensProfile", (("LcMode", "none"),)),
+    ("PostDemosaicSharpening", (("Enabled", "false"),)),
+    ("RAW", (("CA", "false"),)),
+    ("RAW Bayer", (("Method", "amaze"),)),
+    ("RAW X-Trans", (("Method", "3-pass (best)"),)),
 )
 
 

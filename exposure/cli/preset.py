@@ -4,7 +4,7 @@ that apply it: a RawTherapee profile (.pp3), a darktable style (.dtstyle) or XMP
     exposure_preset --program=edit.json --output=edit.png                     # Hald CLUT only
     exposure_preset --program=edit.json --output=edit.pp3                     # + edit.png
     exposure_preset --program=edit.json --output=edit.dtstyle --output=photo.dng.xmp \\
-        --hald=~/luts/edit.png --lut_root=~/luts      # darktable's "3D lut root folder"
+        --hald=$HOME/luts/edit.png --lut_root=$HOME/luts   # darktable's "3D lut root folder"
 
 The format follows each output's extension. Presets refer to the Hald CLUT (--hald, default the
 .png output or the first preset's name with .png): RawTherapee by absolute path, darktable by its
@@ -17,7 +17,7 @@ import sys
 
 from absl import app, flags
 
-from mobile import hald, presets
+from mobile import darktable, hald, presets
 from mobile import program as program_lib
 from mobile.cli import run_main
 
@@ -72,6 +72,10 @@ def main(argv):
         return 2
     for path in written:
         print(f"wrote {path}")
+    if any(path.suffix.lower() in (".dtstyle", ".xmp") for path in the_plan.presets):
+        relative = darktable.lut_path_in_root(the_plan.hald, the_plan.lut_root)
+        print(f"darktable loads {relative} from its LUT folder {the_plan.lut_root} "
+              "(preferences > processing > 3D lut root folder)")
     return 0
 
 

@@ -37,8 +37,10 @@ def test_writes_the_clut_and_presets_and_keeps_them_unless_overwrite(tmp_path, p
     status, out, err = _preset(f"--program={program_file}", "--level=4",
                                *[f"--output={path}" for path in outputs])
     assert status == 0, err
-    assert out.split() == ["wrote", str(tmp_path / "edit.png")] + [
-        word for path in outputs for word in ("wrote", str(path))]
+    lines = out.splitlines()
+    assert lines[:4] == [f"wrote {path}" for path in [tmp_path / "edit.png", *outputs]]
+    assert lines[4] == (f"darktable loads edit.png from its LUT folder {tmp_path} "
+                        "(preferences > processing > 3D lut root folder)")
     assert hald.read(tmp_path / "edit.png").shape == (16, 16, 16, 3)
     before = {path: path.read_bytes() for path in [tmp_path / "edit.png", *outputs]}
     status, _, err = _preset(f"--program={program_file}", f"--output={outputs[0]}")

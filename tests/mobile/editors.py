@@ -7,9 +7,11 @@ raises EditorError with the editor's own messages when it writes nothing: RawThe
 darktable both skip a LUT they cannot load without failing, so callers compare the result with
 the exact renderer rather than trusting the exit status.
 """
+import contextlib
 import os
 import pathlib
 import shutil
+import sqlite3
 import subprocess
 from xml.etree import ElementTree
 
@@ -119,9 +121,10 @@ def ffmpeg_haldclut(hald_png, source, out_dir):
     return _run(command, [target])[0]
 
 
-def rawtherapee(profile, inputs, out_dir, home):
-    """rawtherapee-cli with `profile` over its neutral values (`-p`, no `-d`) on every photo of
-    `inputs` (from `write_inputs`), 8-bit TIFF out. `home` is its HOME (options, cache).
+def rawtherapee(profile, inputs, out_dir, home, over_default=False):
+    """rawtherapee-cli with `profile` over its neutral values (`-p`), or over its default profile
+    for the file type when `over_default` (`-d -p`), on every photo of `inputs` (from
+    `write_inputs`), 8-bit TIFF out. `home` is its HOME (options, cache).
 
     Returns:
       {input file stem: uint8 codes}.
@@ -129,38 +132,55 @@ def rawtherapee(profile, inputs, out_dir, home):
     sources = sorted(pathlib.Path(inputs).iterdir())
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    command = ["rawtherapee-cli", "-q", "-Y", "-t", "-b8", "-o", out_dir, "-p", profile, "-c",
-               *sources]
+    command = ["rawtherapee-cli", "-q", "-Y", "-t", "-b8", "-o", out_dir,
+               *(["-d"] if over_default else []), "-p", profile, "-c", *sources]
     targets = [out_dir / (source.stem + ".tif") for source in sources]
     outputs = _run(command, targets, env={**os.environ, "HOME": str(home)})
     return {source.stem: codes for source, codes in zip(sources, outputs, strict=True)}
 
 
+def _darktable_command(source, xmp, target, options, lut_root, config_dir, lua=None):
+    """darktable-cli's arguments: its own `options` first, darktable's (--core ...) last."""
+    return (["darktable-cli", source] + ([xmp] if xmp else []) + [target, *options] +
+            ["--core", "--configdir", config_dir, "--cachedir", pathlib.Path(config_dir) / "cache",
+             "--library", ":memory:", "--conf", f"plugins/darkroom/lut3d/def_path={lut_root}",
+             "--conf", "opencl=FALSE"] + (["--luacmd", lua] if lua else []))
+
+
+def _import_style(style_file, config_dir, photo, scratch):
+    """Imports a .dtstyle into darktable's database in `config_dir` (darktable 4.2 has no command
+    for it; its Lua API does). darktable-cli runs a --luacmd asynchronously, beside the export it
+    was started for, so the import gets a run of its own (exporting `photo` to `scratch`), and
+    the database is read back to see that the style arrived."""
+    name = ElementTree.parse(style_file).getroot().findtext("info/name")
+    command = _darktable_command(photo, None, pathlib.Path(scratch) / "import.png", [], "",
+                                 config_dir, f'require("darktable").styles.import("{style_file}")')
+    for _ in range(3):
+        _run(command, [pathlib.Path(scratch) / "import.png"])
+        with contextlib.closing(sqlite3.connect(pathlib.Path(config_dir) / "data.db")) as db:
+            if db.execute("SELECT 1 FROM styles WHERE name = ?", (name,)).fetchone():
+                return name
+    raise EditorError(f"darktable did not import the style {name!r} from {style_file}")
+
+
 def darktable(inputs, out_dir, lut_root, config_dir, xmp=None, style_file=None):
     """darktable-cli on every photo of `inputs` (from `write_inputs`) with an XMP sidecar (their
-    whole history) or a style (imported from `style_file` into `config_dir` with darktable's Lua
-    API, then added to each photo's default history), 8-bit sRGB PNG out. `lut_root` is
-    darktable's LUT folder.
+    whole history) or a style (imported from `style_file` into `config_dir` first, then added to
+    each photo's default history), 8-bit sRGB PNG out. `lut_root` is darktable's LUT folder.
 
     Returns:
       {input file stem: uint8 codes}.
     """
     sources = sorted(pathlib.Path(inputs).iterdir())
-    out_dir, config_dir = pathlib.Path(out_dir), pathlib.Path(config_dir)
+    out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    command = ["darktable-cli", inputs] + ([xmp] if xmp else [])
-    command += [out_dir / "$(FILE_NAME)", "--out-ext", "png"]
+    options = ["--out-ext", "png"]
     if style_file:
-        command += ["--style", _style_name(style_file)]
-    command += ["--core", "--configdir", config_dir, "--cachedir", config_dir / "cache",
-                "--library", ":memory:", "--conf", f"plugins/darkroom/lut3d/def_path={lut_root}",
-                "--conf", "opencl=FALSE"]
-    if style_file:
-        command += ["--luacmd", f'require("darktable").styles.import("{style_file}")']
+        scratch = out_dir / "style_import"
+        scratch.mkdir()
+        options += ["--style", _import_style(style_file, config_dir, sources[0], scratch)]
+    command = _darktable_command(inputs, xmp, out_dir / "$(FILE_NAME)", options, lut_root,
+                                 config_dir)
     targets = [out_dir / (source.stem + ".png") for source in sources]
     outputs = _run(command, targets)
     return {source.stem: codes for source, codes in zip(sources, outputs, strict=True)}
-
-
-def _style_name(style_file):
-    return ElementTree.parse(style_file).getroot().findtext("info/name")

@@ -42,8 +42,11 @@ def test_a_clut_that_is_not_a_png_is_refused():
 @pytest.fixture(scope="module")
 def developed(tmp_path_factory):
     """Two random programs' profiles and a neutral one, run by rawtherapee-cli on a real photo
-    as an 8-bit sRGB TIFF and as a DNG: (photo codes, DNG linear decode, [(program, CLUT path,
-    {stem: output})], {stem: neutral output})."""
+    as an 8-bit sRGB TIFF and as a DNG; the first also over RawTherapee's default profiles.
+
+    Returns (photo codes, DNG linear decode, [(program, CLUT path, {stem: output})],
+    {stem: neutral output}, {stem: first program's output over the default profiles}).
+    """
     editors.require("rawtherapee-cli")
     root = tmp_path_factory.mktemp("rawtherapee")
     photo = editors.photo_mosaic()
@@ -58,12 +61,14 @@ def developed(tmp_path_factory):
                      editors.rawtherapee(profile, root / "in", root / f"out{seed}", root)))
     neutral = root / "neutral.pp3"
     neutral.write_text(f"[Version]\nVersion={rawtherapee.PROFILE_VERSION}\n")
-    return photo, read_linear(dng), runs, editors.rawtherapee(neutral, root / "in",
-                                                              root / "neutral", root)
+    over_default = editors.rawtherapee(root / "edit21.pp3", root / "in", root / "over_default",
+                                       root, over_default=True)
+    return (photo, read_linear(dng), runs,
+            editors.rawtherapee(neutral, root / "in", root / "neutral", root), over_default)
 
 
 def test_rawtherapee_applies_the_profile_to_an_srgb_tiff_as_the_exact_renderer(developed):
-    photo, _, runs, neutral = developed
+    photo, _, runs, neutral, _ = developed
     np.testing.assert_array_equal(neutral["srgb"], photo)  # its neutral path changes nothing
     for program, clut, outputs in runs:
         # RawTherapee's lookup is trilinear in float, rounded: within one code of ours.
@@ -76,7 +81,7 @@ def test_rawtherapee_applies_the_profile_to_an_srgb_tiff_as_the_exact_renderer(d
 
 
 def test_rawtherapee_on_a_dng_applies_the_program_to_its_own_development(developed, capsys):
-    _, dng_linear, runs, neutral = developed
+    _, dng_linear, runs, neutral, _ = developed
     own = neutral["raw"]  # RawTherapee's neutral development of the DNG (sRGB, 8 bits)
     for program, _, outputs in runs:
         on_own = editors.exact_codes(program, srgb_to_linear(own / np.float32(255)))
@@ -93,3 +98,9 @@ def test_rawtherapee_on_a_dng_applies_the_program_to_its_own_development(develop
                   f"{apply_error[0]:.2f} p99 {apply_error[1]:.0f} max {apply_error[2]:.0f} codes "
                   f"(program on RawTherapee's own development: mean {carried[0]:.2f})")
         assert apply_error[0] <= carried[0] + mean_bound + 0.1
+
+
+def test_over_rawtherapees_default_profiles_the_profile_gives_the_same_result(developed):
+    *_, runs, _, over_default = developed
+    for stem in ("srgb", "raw"):  # default: "Neutral" for the TIFF, "Auto-Matched Curve" for raws
+        np.testing.assert_array_equal(over_default[stem], runs[0][2][stem])
