@@ -11,6 +11,9 @@ mean and 99th percentile, and the maximum. References:
     own          the program applied exactly to the editor's own development of the file (the
                  editor run with an identity CLUT): what the preset promises on a raw
     model        (row "model") our tetrahedral lookup of the same CLUT, rounded, no editor
+    rawpy        (rows "... development", no program) the editor's own development of the DNG
+                 against exposure_apply's decoding of it (rawpy, sRGB-encoded, 8 bits): the
+                 difference a program then carries
 
 DNG rows leave out 4 border pixels (RawTherapee crops demosaic borders). Tools not installed are
 skipped and named.
@@ -74,7 +77,12 @@ def main(argv):
         luts.mkdir()
         hald.write(luts / "identity.png", linear_to_srgb)
         own = _editors(tools, scratch / "identity", photo, tif, luts / "identity.png", luts)
+        decoded = np.rint(np.clip(linear_to_srgb(inputs["raw"]), 0, 1) * 255)
         stats = {}
+        for name, codes in own.items():
+            if "raw" in codes:
+                stats[(f"{name} development", "raw", "rawpy")] = [
+                    editors.error_codes(codes["raw"], decoded, border=4)]
         for k in range(_PROGRAMS.value):
             program = random_program(rng)
             clut = luts / f"edit{k}.png"

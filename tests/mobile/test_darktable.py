@@ -113,7 +113,8 @@ def developed(tmp_path_factory):
 @pytest.mark.parametrize("kind", ["xmp", "style"])
 def test_darktable_applies_it_to_an_srgb_tiff_as_the_exact_renderer(developed, kind):
     photo, _, runs, own, _ = developed
-    # Before lut 3D, darktable takes the TIFF to its working space and back: no change.
+    # Before lut 3D, darktable takes the TIFF to its working space and back: no change (measured
+    # equal; one code allowed for float rounding on other CPUs).
     assert np.abs(own["srgb"].astype(int) - photo).max() <= 1
     program, clut, outputs = runs[kind]
     # darktable's lookup is tetrahedral in float, rounded: within one code of ours.
