@@ -16,6 +16,7 @@ CONSOLE_SCRIPTS = [
     "exposure_export = export.cli.export:run",
     "mobile_bundle = mobile.cli.bundle:run",
     "exposure_benchmark = exposure.cli.benchmark:run",
+    "exposure_preset = exposure.cli.preset:run",
 ]
 
 setup(

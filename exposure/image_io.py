@@ -23,6 +23,7 @@ import rawpy
 import tifffile
 from PIL import Image
 
+from mobile import png_chunks
 from mobile.atomic import atomic_output, is_temporary
 from mobile.srgb import linear_to_srgb, srgb_to_linear
 
@@ -315,18 +316,13 @@ def _upright_exif(exif):
     return parsed
 
 
-def _png_chunk(kind, data):
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
 def _encode_png(pixels, exif, quality):
     del quality  # PNG is lossless
     png = imagecodecs.png_encode(pixels)
     if exif is None:
         return png
-    ihdr_end = 8 + 8 + 13 + 4  # signature, IHDR length + type, IHDR data, CRC
-    chunk = _png_chunk(b"eXIf", exif.tobytes()[len(_EXIF_PREFIX):])
-    return png[:ihdr_end] + chunk + png[ihdr_end:]
+    return png_chunks.insert_after_header(
+        png, [png_chunks.chunk(b"eXIf", exif.tobytes()[len(_EXIF_PREFIX):])])
 
 
 def _encode_jpeg(pixels, exif, quality):
