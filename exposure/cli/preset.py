@@ -13,11 +13,10 @@ path inside darktable's LUT folder (--lut_root). Existing files are kept unless 
 Exit status: 0 when everything was written, 2 for a bad program, bad flags or an output that
 cannot be written (nothing is written then, except on a failure while writing).
 """
-import sys
 
 from absl import app, flags
 
-from commandline import run_main
+from commandline import BadInput, check_usage, run_main
 from mobile import darktable, hald, presets
 from mobile import program as program_lib
 
@@ -51,10 +50,7 @@ def _parse_int(holder, check):
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}", exitcode=2)
-    if not _PROGRAM.value:
-        raise app.UsageError("--program is required", exitcode=2)
+    check_usage(argv, _PROGRAM)
     if not _OUTPUT.value:
         raise app.UsageError("--output is required (.png, .pp3, .dtstyle or .xmp)", exitcode=2)
     level = _parse_int(_LEVEL, hald.check_level)
@@ -62,14 +58,12 @@ def main(argv):
     try:
         program = program_lib.load(_PROGRAM.value)
     except program_lib.ProgramError as error:
-        print(f"exposure_preset: bad program: {error}", file=sys.stderr)
-        return 2
+        raise BadInput(f"bad program: {error}") from error
     try:
         the_plan = presets.plan(_OUTPUT.value, _HALD.value, _LUT_ROOT.value, _OVERWRITE.value)
         written = presets.write(program, the_plan, level, bits, _STYLE_NAME.value)
     except (presets.PresetError, OSError) as error:
-        print(f"exposure_preset: {error}", file=sys.stderr)
-        return 2
+        raise BadInput(error) from error
     for path in written:
         print(f"wrote {path}")
     if any(path.suffix.lower() in (".dtstyle", ".xmp") for path in the_plan.presets):

@@ -80,5 +80,5 @@ def test_a_bad_program_gives_exposure_applys_message_and_exit_2(tmp_path, docume
                                           f"--cube={tmp_path / 'a.cube'}")
     assert status == apply_status == 2
     assert err.removeprefix("exposure_preset: ") == apply_err.removeprefix("exposure_apply: ")
-    assert err.startswith("exposure_preset: bad program: ") and str(bad) in err
+    assert err.startswith("exposure_preset: error: bad program: ") and str(bad) in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.json"]
