@@ -28,11 +28,11 @@ from exposure.image_io import (
     read_linear,
     read_srgb,
 )
+from exposure.retouch import thumbnail
 from mobile.render import render
 from mobile.srgb import linear_to_srgb
 
 RENDER_SIZE = 128  # side of the scored copies: enough for the 16 64x64 crops of each histogram
-THUMBNAIL_SIZE = 64  # Exposure paper, section 6: decisions on a 64x64 version
 
 
 @dataclasses.dataclass
@@ -105,7 +105,7 @@ def load(input_dir, target_images, *, truth_dir=None, tiff_encoding="srgb"):
             skipped.append((str(path), str(getattr(error, "problem", error))))
             continue
         names.append(path.stem)
-        thumbs.append(area_resize(linear, THUMBNAIL_SIZE))
+        thumbs.append(thumbnail(linear))
         copies.append(area_resize(linear, RENDER_SIZE))
     if not names:
         raise ImageReadError(input_dir, "no held-out photo could be read: "
