@@ -3,9 +3,10 @@
 Inputs are RAW, TIFF, PNG or JPEG (`exposure.image_io`); outputs are sRGB-encoded display
 values (a program's output, clipped to [0, 1], written as-is) as 8-bit JPEG, 8/16-bit PNG or
 8/16-bit TIFF, with the input's EXIF where the format allows. Rendering is fast by default
-(`mobile.fast_render`: exact for 8-bit input, a 3D LUT otherwise) or exact. Every output is
-written atomically and no input is ever overwritten; a file that fails is reported and the batch
-goes on.
+(`mobile.fast_render`: exact for 8-bit input, a 3D LUT otherwise, from the stored codes to the
+output codes) or exact. A batch decodes, renders and writes on overlapping threads
+(`exposure.pipeline`). Every output is written atomically and no input is ever overwritten; a
+file that fails is reported and the batch goes on.
 """
 import dataclasses
 import pathlib
@@ -13,9 +14,9 @@ import pathlib
 import tqdm
 
 from exposure import image_io
+from exposure.pipeline import pipelined
 from mobile import cube, lut
 from mobile.fast_render import DEFAULT_LUT_SIZE, Renderer
-from mobile.srgb import srgb_to_linear
 from mobile.strip import write_strip
 
 OUTPUT_BITS = {".jpg": (8,), ".jpeg": (8,), ".png": (8, 16), ".tif": (16, 8), ".tiff": (16, 8)}
@@ -86,68 +87,102 @@ def plan_batch(input_path, output_path, extension, bits=None):
     return pairs, skipped
 
 
-def apply_one(renderer, source, target, *, bits=None, strip=False, tiff_encoding="srgb",
-              linear=None):
-    """Renders one photo with `renderer` and writes `target` (and its strip when `strip`).
+@dataclasses.dataclass
+class DecodedPhoto:
+    """One input read for rendering: the photo as stored and its EXIF bytes (or None)."""
 
-    `linear`, when given, is the photo already decoded by `image_io.read_linear` (the file is then
-    read only for its EXIF). Returns the written paths. Raises OSError/ValueError
-    (image_io.ImageReadError) naming the file on bad input or output.
-    """
+    photo: image_io.StoredPhoto
+    exif: bytes | None
+
+
+def decode(source, *, tiff_encoding="srgb", demosaic=image_io.DEFAULT_DEMOSAIC):
+    """Reads one input for `render`. Raises OSError/ValueError (image_io.ImageReadError) naming
+    the file."""
+    photo = image_io.read_photo(source, tiff_encoding=tiff_encoding, demosaic=demosaic)
+    return DecodedPhoto(photo, image_io.read_exif(source))
+
+
+def render(renderer, photo, bits):
+    """The output of one photo (an image_io.StoredPhoto) at `bits` per channel: codes from the
+    fast paths, float32 display values from the exact renderer."""
+    if renderer.fast:
+        return renderer.render_codes(photo.pixels, photo.to_srgb, bits)
+    return renderer.render_linear(photo.linear())
+
+
+def write(renderer, decoded, output, target, *, bits=None, strip=False):
+    """Writes `output` (from `render`) to `target` with the input's EXIF, and its strip when
+    `strip`. Returns the written paths."""
     bits = output_bits(target, bits)
-    if linear is not None:
-        display = renderer.render_linear(linear)
-    elif renderer.fast and tiff_encoding == "srgb":
-        srgb = image_io.read_srgb(source)  # 8-bit codes survive: the exact table path applies
-        display = renderer.render_srgb(srgb, bits)
-        linear = srgb_to_linear(srgb) if strip else None
-    else:
-        linear = image_io.read_linear(source, tiff_encoding=tiff_encoding)
-        display = renderer.render_linear(linear)
-    exif = image_io.read_exif(source)
     target.parent.mkdir(parents=True, exist_ok=True)
-    image_io.write_image(target, display, bits=bits, exif=exif)
+    image_io.write_image(target, output, bits=bits, exif=decoded.exif)
     written = [target]
     if strip:
-        write_strip(strip_path(target), renderer.program, linear)
+        write_strip(strip_path(target), renderer.program, decoded.photo.linear())
         written.append(strip_path(target))
     return written
 
 
+def apply_one(renderer, source, target, *, bits=None, strip=False, tiff_encoding="srgb",
+              demosaic=image_io.DEFAULT_DEMOSAIC, decoded=None):
+    """Renders one photo with `renderer` and writes `target` (and its strip when `strip`).
+
+    `decoded`, when given, is the photo already read by `decode`. Returns the written paths.
+    Raises OSError/ValueError (image_io.ImageReadError) naming the file on bad input or output.
+    """
+    bits = output_bits(target, bits)
+    if decoded is None:
+        decoded = decode(source, tiff_encoding=tiff_encoding, demosaic=demosaic)
+    return write(renderer, decoded, render(renderer, decoded.photo, bits), target, bits=bits,
+                 strip=strip)
+
+
 def apply_program(program, pairs, *, fast=True, bits=None, strip=False, tiff_encoding="srgb",
-                  lut_size=DEFAULT_LUT_SIZE, progress=True):
+                  demosaic=image_io.DEFAULT_DEMOSAIC, lut_size=DEFAULT_LUT_SIZE, progress=True):
     """Applies `program` to every (input, output) pair, going on past failures.
 
-    An output that would replace an input of the batch (or the output of an earlier pair) is a
-    failure; nothing is written for it.
+    Decoding, rendering and writing overlap (`exposure.pipeline`: at most 3 decoded photos and
+    3 outputs in memory at once). An output that would replace an input of the batch (or the
+    output of an earlier pair) is a failure; nothing is written for it.
 
     Returns:
-      ApplyReport with the written paths and the (input, message) failures.
+      ApplyReport with the written paths and the (input, message) failures, in input order.
     """
     renderer = Renderer(program, fast=fast, lut_size=lut_size)
     inputs = {source.resolve() for source, _ in pairs}
     claimed = {}
     report = ApplyReport()
-    for source, target in tqdm.tqdm(pairs, desc="exposure_apply", unit="image",
-                                    disable=not progress):
+
+    def read(pair):
+        source, target = pair
         targets = [target] + ([strip_path(target)] if strip else [])
-        problem = None
         for path in targets:
             resolved = path.resolve()
             if resolved in inputs:
-                problem = f"refusing to overwrite the input {path}"
-            elif resolved in claimed:
-                problem = f"{path} is already the output of {claimed[resolved]}"
-        if problem is None:
-            claimed.update({path.resolve(): source for path in targets})
-            try:
-                report.written += apply_one(renderer, source, target, bits=bits, strip=strip,
-                                            tiff_encoding=tiff_encoding)
-                continue
-            except (OSError, ValueError, MemoryError) as error:
-                problem = str(error)
-        report.failures.append((str(source), problem))
-        tqdm.tqdm.write(f"FAILED {source}: {problem}")
+                raise ValueError(f"refusing to overwrite the input {path}")
+            if resolved in claimed:
+                raise ValueError(f"{path} is already the output of {claimed[resolved]}")
+        claimed.update({path.resolve(): source for path in targets})
+        output_bits(target, bits)
+        return pair, decode(source, tiff_encoding=tiff_encoding, demosaic=demosaic)
+
+    def draw(job):
+        (source, target), decoded = job
+        return job, render(renderer, decoded.photo, output_bits(target, bits))
+
+    def save(rendered):
+        ((_, target), decoded), output = rendered
+        return write(renderer, decoded, output, target, bits=bits, strip=strip)
+
+    with tqdm.tqdm(total=len(pairs), desc="exposure_apply", unit="image",
+                   disable=not progress) as bar:
+        for (source, _), result in pipelined(pairs, [read, draw, save]):
+            bar.update()
+            if isinstance(result, Exception):
+                report.failures.append((str(source), str(result)))
+                tqdm.tqdm.write(f"FAILED {source}: {result}")
+            else:
+                report.written += result
     return report
 
 

@@ -15,7 +15,8 @@ import numpy as np
 from mobile.atomic import atomic_output
 
 # Bump when the arrays produced for the same file and parameters change meaning.
-CACHE_FORMAT_VERSION = 2  # 2: exact area resize (1 used PIL BOX sampling)
+# 2: exact area resize (1 used PIL BOX sampling); 3: large RAWs decoded at half size.
+CACHE_FORMAT_VERSION = 3
 
 _CHUNK_BYTES = 1 << 20
 

@@ -3,7 +3,7 @@
 Each photo becomes `CROPS_PER_IMAGE` random square crops of side min(H, W), each area-resized to
 `PATCH_SIZE` x `PATCH_SIZE`; training batches are random `CROP_SIZE` crops of those patches with
 random horizontal flips. Input photos are linear RGB (`read_linear`), target photos sRGB-encoded
-(`read_srgb`). Decoded patches are cached on disk (exposure.cache), keyed by file content.
+(`read_srgb`); large RAWs are decoded at half size (`image_io.HALF_SIZE_MARGIN`). Decoded patches are cached on disk (exposure.cache), keyed by file content.
 """
 import dataclasses
 import logging
@@ -34,24 +34,38 @@ _log = logging.getLogger(__name__)
 
 
 def _area_weights(n_in, n_out):
-    """[n_out, n_in] float64 weights: row i holds the overlap of output cell i (width n_in / n_out
-    input pixels) with each input pixel, normalized to sum to 1."""
+    """(bounds, weights): `bounds` [(start, stop)] cut [0, n_in) into segments at every integer
+    floor and ceiling of the edges of n_out equal output cells (width n_in / n_out), so each
+    segment lies in one cell or is a single row across an edge; float64 weights
+    [n_out, len(bounds)] make each output cell the area mean of the input from the segment sums."""
     edges = np.arange(n_out + 1) * (n_in / n_out)
-    cells = np.arange(n_in)[None, :]
-    overlap = np.minimum(edges[1:, None], cells + 1) - np.maximum(edges[:-1, None], cells)
-    overlap = np.clip(overlap, 0.0, None)
-    return overlap / overlap.sum(axis=1, keepdims=True)
+    cuts = np.unique(np.concatenate([np.floor(edges), np.ceil(edges)]).clip(0, n_in))
+    starts, stops = cuts[:-1], cuts[1:]
+    overlap = np.minimum(edges[1:, None], stops) - np.maximum(edges[:-1, None], starts)
+    weights = np.clip(overlap, 0.0, None) / (stops - starts) / (n_in / n_out)
+    return list(zip(starts.astype(int), stops.astype(int), strict=True)), weights
+
+
+def _area_resize_rows(image, size):
+    """[size, ...] float64 area means over axis 0 of `image`. Segments are summed in the image's
+    type (uint8/uint16 codes in uint32, which holds 65537 rows of 16-bit codes; float32 values:
+    float32 error, about 1e-7 relative)."""
+    bounds, weights = _area_weights(image.shape[0], size)
+    total = np.uint32 if np.issubdtype(image.dtype, np.integer) else image.dtype
+    sums = np.stack([image[start:stop].sum(axis=0, dtype=total) for start, stop in bounds])
+    return np.tensordot(weights, sums, axes=(1, 0))
 
 
 def area_resize(image, size):
-    """Resizes [H, W, C] float values to [size, size, C] by exact area averaging: each output
-    pixel is the mean of the input over its footprint, fractional pixels weighted by their covered
-    area (any scale factor, either direction). Returns float32."""
-    image = np.asarray(image, dtype=np.float32)
-    rows = _area_weights(image.shape[0], size).astype(np.float32)
-    cols = _area_weights(image.shape[1], size).astype(np.float32)
-    reduced = np.tensordot(rows, image, axes=(1, 0))  # [size, W, C]
-    return np.ascontiguousarray(np.tensordot(reduced, cols, axes=(1, 1)).transpose(0, 2, 1))
+    """Resizes [H, W, C] values (float, or integer codes) to float32 [size, size, C] by exact area
+    averaging: each output pixel is the mean of the input over its footprint, fractional pixels
+    weighted by their covered area (any scale factor, either direction)."""
+    image = np.asarray(image)
+    if image.dtype not in (np.uint8, np.uint16, np.float64):
+        image = image.astype(np.float32, copy=False)
+    reduced = _area_resize_rows(image, size)  # [size, W, C]: one pass over the image
+    return np.ascontiguousarray(_area_resize_rows(reduced.swapaxes(0, 1), size).swapaxes(0, 1),
+                                dtype=np.float32)
 
 
 def random_square_patches(image, rng, *, count=CROPS_PER_IMAGE, size=PATCH_SIZE):
@@ -133,11 +147,12 @@ def load_collection(folder, *, kind="input", cache_dir=None, seed=0, tiff_encodi
         raise ValueError(f"tiff_encoding={tiff_encoding!r}; expected one of {TIFF_ENCODINGS}")
     if kind == "input":
         def reader(path):
-            return read_linear(path, tiff_encoding=tiff_encoding, min_size=min_size)
+            return read_linear(path, tiff_encoding=tiff_encoding, min_size=min_size,
+                               reduce_to=PATCH_SIZE)
         params = {"kind": kind, "tiff_encoding": tiff_encoding}
     else:
         def reader(path):
-            return read_srgb(path, min_size=min_size)
+            return read_srgb(path, min_size=min_size, reduce_to=PATCH_SIZE)
         params = {"kind": kind}
     params.update(seed=seed, min_size=min_size, crops=CROPS_PER_IMAGE, size=PATCH_SIZE)
 

@@ -4,14 +4,19 @@ Every reader returns float32 [H, W, 3] in [0, 1], upright (EXIF orientation appl
 `ImageReadError` naming the file and the problem for anything it cannot read. Formats:
 
 - RAW (every extension libraw reads, `RAW_EXTENSIONS`): rawpy, camera white balance, no
-  auto-brightening, gamma 1, 16 bits, linear sRGB primaries.
+  auto-brightening, gamma 1, 16 bits, linear sRGB primaries; demosaiced with a libraw algorithm
+  (`DEMOSAIC_ALGORITHMS`), or decoded at half size when the caller only needs a reduced image.
 - TIFF (tifffile, 8/16/32-bit integer or float, RGB, grey, CMYK) and PNG (imagecodecs/libpng,
   8 or 16 bits at full precision, grey, palette, alpha).
 - JPEG (Pillow; grey and CMYK converted to RGB).
 
 Alpha channels are dropped, not composited: photos for retouching are opaque, and compositing
 onto a colour would invent pixel values.
+
+`read_photo` gives a photo as stored (8/16-bit codes, or float) with its transfer function, for
+renderers that take codes; `read_linear` and `read_srgb` give float32 values.
 """
+import dataclasses
 import io
 import pathlib
 import struct
@@ -25,6 +30,7 @@ from PIL import Image
 
 from mobile import png_chunks
 from mobile.atomic import atomic_output, is_temporary
+from mobile.lut import default_workers
 from mobile.srgb import linear_to_srgb, srgb_to_linear
 
 # Every raw format extension LibRaw decodes (LibRaw supported-cameras list).
@@ -47,6 +53,25 @@ TIFF_ENCODINGS = ("srgb", "prophoto", "linear")
 PROPHOTO_GAMMA = 1.8
 # Smallest side a training photo may have: the 64x64 agent input (Exposure paper, section 6).
 DEFAULT_MIN_SIZE = 64
+# How each stored value encodes light: "linear" (RAW, or tiff_encoding="linear"), "srgb" (every
+# 8-bit file; tiff_encoding="srgb") or "prophoto" (tiff_encoding="prophoto": x ** 1.8).
+TRANSFERS = ("linear", "srgb", "prophoto")
+# libraw's demosaic algorithms (rawpy.DemosaicAlgorithm) that the LGPL build of rawpy has.
+DEMOSAIC_ALGORITHMS = ("linear", "vng", "ppg", "ahd", "dcb", "dht", "aahd")
+# Measured by benchmarks/retouch_speed.py (docs/benchmarks.md#full-resolution-speed): PPG is within
+# 0.3 dB of the best algorithm against the true scene and the fastest full-resolution decode.
+DEFAULT_DEMOSAIC = "ppg"
+# A RAW is decoded at half size (one pixel per 2x2 Bayer cell, no demosaicing) for a caller that
+# reduces it to `reduce_to` px when the half-size image still has this many times as many pixels
+# per side: every reduced pixel then averages at least 4x4 half-size pixels.
+HALF_SIZE_MARGIN = 4
+# PNG: zlib level 1, run-length strategy, "sub" row filter (imagecodecs' and OpenCV's fast
+# settings): 4-6x faster than the default level 6 for files 5-10% larger.
+_PNG_FAST = {"level": 1, "strategy": 3, "filter": 16}
+# TIFF: deflate level 1 in strips of 64 rows, compressed on every core (16-bit photos compress by
+# a few percent at any level: their low bits are noise).
+_TIFF_ZLIB_LEVEL = 1
+_TIFF_ROWS_PER_STRIP = 64
 
 _ORIENTATION_TAG = 0x0112
 _EXIF_IFD_TAG = 0x8769
@@ -115,14 +140,13 @@ def _to_three_channels(pixels, path):
     raise ImageReadError(path, f"has {channels} channels; expected 1 to 4")
 
 
-def _to_unit_float(pixels, path):
-    """Returns (float32 values in [0, 1], True when the source had more than 8 bits)."""
+def _to_stored(pixels, path):
+    """Returns (uint8/uint16 codes as they are, or float32 values in [0, 1]; True when the source
+    had more than 8 bits)."""
     if pixels.dtype == np.bool_:
         return pixels.astype(np.float32), False
-    if pixels.dtype == np.uint8:
-        return pixels.astype(np.float32) / 255.0, False
-    if pixels.dtype == np.uint16:  # float32 holds every 16-bit level exactly
-        return pixels.astype(np.float32) / np.float32(65535.0), True
+    if pixels.dtype in (np.uint8, np.uint16):
+        return pixels, pixels.dtype == np.uint16
     if pixels.dtype == np.uint32:
         return (pixels.astype(np.float64) / np.iinfo(np.uint32).max).astype(np.float32), True
     if np.issubdtype(pixels.dtype, np.floating):
@@ -133,9 +157,12 @@ def _to_unit_float(pixels, path):
     raise ImageReadError(path, f"has pixel type {pixels.dtype}; expected unsigned integer or float")
 
 
-def _decode_raw(path):
+def _decode_raw(path, demosaic, reduce_to):
     with rawpy.imread(str(path)) as raw:
+        half_side = min(raw.sizes.height, raw.sizes.width) // 2
         rgb = raw.postprocess(
+            demosaic_algorithm=rawpy.DemosaicAlgorithm[demosaic.upper()],
+            half_size=reduce_to is not None and half_side >= HALF_SIZE_MARGIN * reduce_to,
             gamma=(1, 1),
             no_auto_bright=True,
             output_bps=16,
@@ -208,11 +235,13 @@ def _describe(error):
     return f"{type(error).__name__}: {message}"
 
 
-def _decode(path, min_size):
-    """Returns (upright float32 [H, W, 3] in [0, 1] as stored, is_raw, high_precision)."""
+def _decode(path, min_size, demosaic=DEFAULT_DEMOSAIC, reduce_to=None):
+    """Returns (upright [H, W, 3] as stored: uint8/uint16 codes or float32 in [0, 1], is_raw,
+    high_precision)."""
     path, ext = _check_path(path)
     if ext in RAW_EXTENSIONS:
-        decoder = _decode_raw
+        def decoder(path):
+            return _decode_raw(path, demosaic, reduce_to)
     elif ext in TIFF_EXTENSIONS:
         decoder = _decode_tiff
     elif ext in PNG_EXTENSIONS:
@@ -228,7 +257,7 @@ def _decode(path, min_size):
         raise ImageReadError(
             path, f"cannot be decoded as {kind}, damaged or not that format ({_describe(e)})"
         ) from e
-    pixels, high_precision = _to_unit_float(np.asarray(pixels), path)
+    pixels, high_precision = _to_stored(np.asarray(pixels), path)
     pixels = _orient(_to_three_channels(pixels, path), orientation)
     height, width = pixels.shape[:2]
     if min(height, width) < min_size:
@@ -238,46 +267,121 @@ def _decode(path, min_size):
     return pixels, ext in RAW_EXTENSIONS, high_precision or ext in RAW_EXTENSIONS
 
 
-def read_linear(path, *, tiff_encoding="srgb", min_size=DEFAULT_MIN_SIZE):
-    """Reads a photo as linear RGB, the Exposure agent's input.
+def _prophoto_to_linear(values):
+    return (values**np.float32(PROPHOTO_GAMMA)).astype(np.float32)
+
+
+def _prophoto_to_srgb(values):
+    return linear_to_srgb(_prophoto_to_linear(values))
+
+
+def _identity(values):
+    return values
+
+
+# Stored value in [0, 1] -> linear light, and -> sRGB-encoded value, per transfer.
+_TO_LINEAR = {"linear": _identity, "srgb": srgb_to_linear, "prophoto": _prophoto_to_linear}
+_TO_SRGB = {"linear": linear_to_srgb, "srgb": _identity, "prophoto": _prophoto_to_srgb}
+
+
+@dataclasses.dataclass(frozen=True)
+class StoredPhoto:
+    """A decoded photo as stored. `pixels`: upright [H, W, 3], uint8 or uint16 codes (value =
+    code / 255 or / 65535) or float32 values in [0, 1]; `transfer`: how the values encode light,
+    one of TRANSFERS."""
+
+    pixels: np.ndarray
+    transfer: str
+
+    @property
+    def to_srgb(self):
+        """The function taking float32 stored values in [0, 1] to sRGB-encoded values."""
+        return _TO_SRGB[self.transfer]
+
+    def values(self):
+        """The stored values as float32 [H, W, 3] in [0, 1]."""
+        if self.pixels.dtype == np.float32:
+            return self.pixels
+        return self.pixels.astype(np.float32) / np.float32(np.iinfo(self.pixels.dtype).max)
+
+    def _mapped(self, function):
+        if function is _identity:
+            return self.values()
+        if self.pixels.dtype == np.float32:
+            return function(self.pixels)
+        levels = np.iinfo(self.pixels.dtype).max
+        table = function(np.arange(levels + 1, dtype=np.float32) / np.float32(levels))
+        return table[self.pixels]  # one lookup per value: the function at every code
+
+    def linear(self):
+        """Linear light, float32 [H, W, 3] in [0, 1]."""
+        return self._mapped(_TO_LINEAR[self.transfer])
+
+    def srgb(self):
+        """sRGB-encoded values, float32 [H, W, 3] in [0, 1]."""
+        return self._mapped(self.to_srgb)
+
+
+def read_photo(path, *, tiff_encoding="srgb", min_size=DEFAULT_MIN_SIZE,
+               demosaic=DEFAULT_DEMOSAIC, reduce_to=None):
+    """Reads a photo as stored, with its transfer function.
 
     Args:
       path: a RAW, TIFF, PNG or JPEG file.
-      tiff_encoding: how 16-bit/float TIFF and PNG values are encoded: "srgb" (decoded with the
-        sRGB curve), "prophoto" (the authors' `x ** 1.8`, primaries left as stored), or "linear".
-        8-bit files are always decoded as sRGB; RAW files are linear already.
+      tiff_encoding: how 16-bit/float TIFF and PNG values are encoded: "srgb" (the sRGB curve),
+        "prophoto" (the authors' `x ** 1.8`, primaries left as stored), or "linear". 8-bit files
+        are always sRGB; RAW files are linear.
       min_size: smallest allowed side in pixels.
+      demosaic: libraw demosaic algorithm for RAW files, one of DEMOSAIC_ALGORITHMS.
+      reduce_to: None for the full resolution; else the side in pixels of the smallest image the
+        caller will area-resize the photo to: a RAW whose half-size decode has at least
+        HALF_SIZE_MARGIN times that many pixels per side is decoded at half size.
+
+    Returns:
+      StoredPhoto (RAW: uint16 linear light in sRGB primaries, camera white balance, not
+      brightened).
+
+    Raises:
+      FileNotFoundError: `path` does not exist.
+      ImageReadError: unsupported extension, undecodable file, NaN/Inf values or too small.
+      ValueError: `tiff_encoding` or `demosaic` is not one of the names above.
+    """
+    if tiff_encoding not in TIFF_ENCODINGS:
+        raise ValueError(f"tiff_encoding={tiff_encoding!r}; expected one of {TIFF_ENCODINGS}")
+    if demosaic not in DEMOSAIC_ALGORITHMS:
+        raise ValueError(f"demosaic={demosaic!r}; expected one of {DEMOSAIC_ALGORITHMS}")
+    pixels, is_raw, high_precision = _decode(path, min_size, demosaic, reduce_to)
+    if is_raw:
+        return StoredPhoto(pixels, "linear")
+    return StoredPhoto(pixels, tiff_encoding if high_precision else "srgb")
+
+
+def read_linear(path, *, tiff_encoding="srgb", min_size=DEFAULT_MIN_SIZE,
+                demosaic=DEFAULT_DEMOSAIC, reduce_to=None):
+    """Reads a photo as linear RGB, the Exposure agent's input.
+
+    Args: as `read_photo`.
 
     Returns:
       float32 [H, W, 3] in [0, 1], upright, linear light (RAW: linear sRGB primaries, camera white
       balance, not brightened).
 
-    Raises:
-      FileNotFoundError: `path` does not exist.
-      ImageReadError: unsupported extension, undecodable file, NaN/Inf values or too small.
-      ValueError: `tiff_encoding` is not one of TIFF_ENCODINGS.
+    Raises: as `read_photo`.
     """
-    if tiff_encoding not in TIFF_ENCODINGS:
-        raise ValueError(f"tiff_encoding={tiff_encoding!r}; expected one of {TIFF_ENCODINGS}")
-    pixels, is_raw, high_precision = _decode(path, min_size)
-    if is_raw or (high_precision and tiff_encoding == "linear"):
-        return pixels
-    if high_precision and tiff_encoding == "prophoto":
-        return (pixels**PROPHOTO_GAMMA).astype(np.float32)
-    return srgb_to_linear(pixels)
+    return read_photo(path, tiff_encoding=tiff_encoding, min_size=min_size, demosaic=demosaic,
+                      reduce_to=reduce_to).linear()
 
 
-def read_srgb(path, *, min_size=DEFAULT_MIN_SIZE):
+def read_srgb(path, *, min_size=DEFAULT_MIN_SIZE, demosaic=DEFAULT_DEMOSAIC, reduce_to=None):
     """Reads a photo as sRGB-encoded RGB, the form of the Exposure target collection.
 
     TIFF/PNG/JPEG values are taken as sRGB-encoded (16-bit precision kept); RAW files are decoded
     linearly and encoded with the sRGB curve.
 
     Returns:
-      float32 [H, W, 3] in [0, 1], upright. Raises as `read_linear`.
+      float32 [H, W, 3] in [0, 1], upright. Raises as `read_photo`.
     """
-    pixels, is_raw, _ = _decode(path, min_size)
-    return linear_to_srgb(pixels) if is_raw else pixels
+    return read_photo(path, min_size=min_size, demosaic=demosaic, reduce_to=reduce_to).srgb()
 
 
 def _descriptive_exif(exif):
@@ -318,7 +422,7 @@ def _upright_exif(exif):
 
 def _encode_png(pixels, exif, quality):
     del quality  # PNG is lossless
-    png = imagecodecs.png_encode(pixels)
+    png = imagecodecs.png_encode(pixels, **_PNG_FAST)
     if exif is None:
         return png
     return png_chunks.insert_after_header(
@@ -326,10 +430,20 @@ def _encode_png(pixels, exif, quality):
 
 
 def _encode_jpeg(pixels, exif, quality):
-    buffer = io.BytesIO()
-    extra = {"exif": exif.tobytes()} if exif is not None else {}
-    Image.fromarray(pixels, "RGB").save(buffer, "JPEG", quality=quality, **extra)
-    return buffer.getvalue()
+    """libjpeg-turbo through imagecodecs (the same bytes as Pillow's encoder at this quality,
+    without Pillow's copy of the image), EXIF in an APP1 segment after the JFIF APP0 (as Pillow
+    writes it)."""
+    jpeg = imagecodecs.jpeg8_encode(pixels, level=quality)
+    if exif is None:
+        return jpeg
+    payload = exif.tobytes()
+    if len(payload) + 2 > 0xFFFF:
+        raise ValueError(f"EXIF of {len(payload)} bytes does not fit a JPEG APP1 segment")
+    app1 = b"\xff\xe1" + struct.pack(">H", len(payload) + 2) + payload
+    at = 2  # after SOI, and after the APP0 (JFIF) segment if it comes first
+    if jpeg[2:4] == b"\xff\xe0":
+        at = 4 + struct.unpack(">H", jpeg[4:6])[0]
+    return jpeg[:at] + app1 + jpeg[at:]
 
 
 def _encode_tiff(pixels, exif, quality):
@@ -343,6 +457,9 @@ def _encode_tiff(pixels, exif, quality):
         pixels,
         photometric="rgb",
         compression="zlib",
+        compressionargs={"level": _TIFF_ZLIB_LEVEL},
+        rowsperstrip=_TIFF_ROWS_PER_STRIP,
+        maxworkers=default_workers(),
         metadata=None,
         software=tags.pop(305, False),  # False: no 'tifffile.py' stamp
         description=tags.pop(270, None),
@@ -367,7 +484,8 @@ def write_image(path, srgb, *, bits=8, exif=None, quality=95):
     Args:
       path: output file; .jpg/.jpeg (8 bits), .png or .tif/.tiff (8 or 16 bits). Its folder must
         exist.
-      srgb: float array [H, W, 3], sRGB-encoded; clipped to [0, 1] and rounded to `bits`.
+      srgb: float array [H, W, 3], sRGB-encoded; clipped to [0, 1] and rounded to `bits`. Or
+        the output codes themselves: uint8 for 8 bits, uint16 for 16 bits, written as they are.
       bits: 8 or 16 bits per channel.
       exif: EXIF bytes (as `read_exif` returns) or None. Written with Orientation reset to 1 (the
         pixels are upright): fully in JPEG and PNG (eXIf chunk); TIFF keeps the descriptive text
@@ -385,13 +503,20 @@ def write_image(path, srgb, *, bits=8, exif=None, quality=95):
     encoder, allowed_bits = _ENCODERS[ext]
     if bits not in allowed_bits:
         raise ValueError(f"{path}: {ext} holds {allowed_bits} bits per channel, not {bits}")
-    pixels = np.asarray(srgb, dtype=np.float32)
+    dtype = np.uint8 if bits == 8 else np.uint16
+    pixels = np.asarray(srgb)
     if pixels.ndim != 3 or pixels.shape[2] != 3:
         raise ValueError(f"{path}: pixels have shape {pixels.shape}; expected [H, W, 3]")
-    if not np.isfinite(pixels).all():
-        raise ValueError(f"{path}: pixels contain NaN or infinite values")
-    dtype = np.uint8 if bits == 8 else np.uint16
-    quantized = np.round(np.clip(pixels, 0.0, 1.0) * np.iinfo(dtype).max).astype(dtype)
+    if pixels.dtype == dtype:
+        quantized = np.ascontiguousarray(pixels)
+    elif np.issubdtype(pixels.dtype, np.integer):
+        raise ValueError(f"{path}: {bits}-bit output takes {np.dtype(dtype).name} codes or floats, "
+                         f"not {pixels.dtype}")
+    else:
+        pixels = pixels.astype(np.float32, copy=False)
+        if not np.isfinite(pixels).all():
+            raise ValueError(f"{path}: pixels contain NaN or infinite values")
+        quantized = np.round(np.clip(pixels, 0.0, 1.0) * np.iinfo(dtype).max).astype(dtype)
     parsed_exif = _upright_exif(exif) if exif else None
     data = encoder(quantized, parsed_exif, quality)
     with atomic_output(path) as tmp:

@@ -2,7 +2,8 @@
 
 Each photo is decoded as linear RGB, area-resized as a whole to a 64x64 thumbnail (Exposure paper,
 section 6: decisions on a 64x64 version), the agent decides the program there, and the program is
-rendered at full resolution and written by `exposure.apply.apply_one`, with the program JSON
+rendered at full resolution and written by `exposure.apply` (decode, decide and render, and write
+overlap: `exposure.pipeline`), with the program JSON
 (`<output stem>.json`) beside each output. Deterministic by default; `samples` > 1 draws that
 many programs per photo (stochastic filter choice and test-time dropout, seeded), written as
 `<stem>_s0<ext>`, `<stem>_s1<ext>`, ... A photo that fails is reported and the batch goes on.
@@ -10,12 +11,14 @@ many programs per photo (stochastic filter choice and test-time dropout, seeded)
 import dataclasses
 import pathlib
 
+import numpy as np
 import tensorflow as tf
 import tqdm
 
 from exposure import apply as apply_lib
 from exposure import image_io, networks
 from exposure.data import area_resize
+from exposure.pipeline import pipelined
 from mobile.fast_render import Renderer
 
 
@@ -30,9 +33,17 @@ class RetouchReport:
 
 
 def thumbnail(linear):
-    """The agent's view of a photo: the whole linear image [H, W, 3] area-resized to float32
-    [64, 64, 3] (the aspect ratio is not kept, as in training's square patches)."""
-    return area_resize(linear, networks.IMAGE_SIZE)
+    """The agent's view of a photo: the whole linear image [H, W, 3] (or an
+    `image_io.StoredPhoto`) area-resized to float32 [64, 64, 3] (the aspect ratio is not kept, as
+    in training's square patches)."""
+    if not isinstance(linear, image_io.StoredPhoto):
+        return area_resize(linear, networks.IMAGE_SIZE)
+    photo = linear
+    if photo.transfer != "linear":
+        return area_resize(photo.linear(), networks.IMAGE_SIZE)
+    codes = photo.pixels  # linear codes: the mean of the codes is the code of the mean
+    scale = 1.0 if codes.dtype == np.float32 else 1.0 / np.iinfo(codes.dtype).max
+    return area_resize(codes, networks.IMAGE_SIZE) * np.float32(scale)
 
 
 def program_path(output):
@@ -50,7 +61,8 @@ def sample_outputs(target, samples):
 
 
 def decide(agent, linear, *, samples=1, seed=(0, 0)):
-    """Programs for one linear photo [H, W, 3]: one deterministic program when samples == 1,
+    """Programs for one linear photo [H, W, 3] (or `image_io.StoredPhoto`): one deterministic
+    program when samples == 1,
     else `samples` sampled ones drawn with the stateless seed `seed` (two ints)."""
     thumbs = tf.constant(thumbnail(linear)[None])
     if samples == 1:
@@ -62,15 +74,18 @@ def decide(agent, linear, *, samples=1, seed=(0, 0)):
 
 
 def retouch(agent, pairs, *, samples=1, seed=0, strip=False, fast=True, bits=None,
-            tiff_encoding="srgb", progress=True, echo=print):
+            tiff_encoding="srgb", demosaic=image_io.DEFAULT_DEMOSAIC, progress=True, echo=print):
     """Retouches every (input, output) pair with `agent` (from `exposure.agent.load_agent`).
+
+    Decoding, deciding and rendering, and writing overlap (`exposure.pipeline`: at most 3
+    decoded photos and 3 photos' outputs in memory at once).
 
     Args:
       pairs: [(input path, output path)], e.g. from `exposure.apply.plan`.
       samples: programs per photo (>= 1); 1 is deterministic.
       seed: seed of the sampled programs (photo k uses the stateless seed [seed, k]).
-      strip, fast, bits, tiff_encoding: as `exposure.apply.apply_one`.
-      echo: called with each photo's printed program.
+      strip, fast, bits, tiff_encoding, demosaic: as `exposure.apply.apply_one`.
+      echo: called with each photo's printed program, in input order.
 
     Returns:
       RetouchReport. An output that would overwrite an input or another output is a failure.
@@ -80,31 +95,51 @@ def retouch(agent, pairs, *, samples=1, seed=0, strip=False, fast=True, bits=Non
     inputs = {pathlib.Path(source).resolve() for source, _ in pairs}
     claimed = set()
     report = RetouchReport()
-    for k, (source, target) in enumerate(tqdm.tqdm(pairs, desc="exposure_retouch", unit="image",
-                                                   disable=not progress)):
+
+    def read(job):
+        k, (source, target) = job
         outputs = sample_outputs(target, samples)
         files = [f for out in outputs for f in
                  [out, program_path(out)] + ([apply_lib.strip_path(out)] if strip else [])]
         clash = [f for f in files if f.resolve() in inputs or f.resolve() in claimed]
         if clash:
-            report.failures.append((str(source), f"refusing to overwrite {clash[0]} (an input "
-                                                 f"or another output of this batch)"))
-            continue
+            raise ValueError(f"refusing to overwrite {clash[0]} (an input or another output of "
+                             f"this batch)")
         claimed.update(f.resolve() for f in files)
-        try:
-            apply_lib.output_bits(target, bits)
-            linear = image_io.read_linear(source, tiff_encoding=tiff_encoding)
-            programs = decide(agent, linear, samples=samples, seed=(seed, k))
-            for out, program in zip(outputs, programs, strict=True):
-                echo(f"{source} -> {out}\n{program}")
-                out.parent.mkdir(parents=True, exist_ok=True)
-                program.save(program_path(out))
-                report.written.append(program_path(out))
-                report.written += apply_lib.apply_one(
-                    Renderer(program, fast=fast), pathlib.Path(source), out, bits=bits,
-                    strip=strip, tiff_encoding=tiff_encoding, linear=linear)
-                report.programs.append((str(source), str(out), program))
-        except (OSError, ValueError, MemoryError) as error:
-            report.failures.append((str(source), str(error)))
-            tqdm.tqdm.write(f"FAILED {source}: {error}")
+        apply_lib.output_bits(target, bits)
+        return job, outputs, apply_lib.decode(source, tiff_encoding=tiff_encoding,
+                                              demosaic=demosaic)
+
+    def draw(read_job):
+        (k, (source, target)), outputs, decoded = read_job
+        programs = decide(agent, decoded.photo, samples=samples, seed=(seed, k))
+        rendered = []
+        for out, program in zip(outputs, programs, strict=True):
+            echo(f"{source} -> {out}\n{program}")
+            renderer = Renderer(program, fast=fast)
+            output = apply_lib.render(renderer, decoded.photo, apply_lib.output_bits(out, bits))
+            rendered.append((out, renderer, output))
+        return source, decoded, rendered
+
+    def save(drawn):
+        source, decoded, rendered = drawn
+        written, programs = [], []
+        for out, renderer, output in rendered:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            renderer.program.save(program_path(out))
+            written.append(program_path(out))
+            written += apply_lib.write(renderer, decoded, output, out, bits=bits, strip=strip)
+            programs.append((str(source), str(out), renderer.program))
+        return written, programs
+
+    with tqdm.tqdm(total=len(pairs), desc="exposure_retouch", unit="image",
+                   disable=not progress) as bar:
+        for (_, (source, _)), result in pipelined(enumerate(pairs), [read, draw, save]):
+            bar.update()
+            if isinstance(result, Exception):
+                report.failures.append((str(source), str(result)))
+                tqdm.tqdm.write(f"FAILED {source}: {result}")
+            else:
+                report.written += result[0]
+                report.programs += result[1]
     return report

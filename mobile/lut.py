@@ -28,6 +28,9 @@ per input code and rounded: within 1 output code of a render of the same codes o
 equal but where float32 rounding (which differs between numpy's SIMD and scalar loops, and so
 with array length and CPU) puts a value on the other side of a half code.
 
+`shaped` applies a LUT after a per-value shaper (any input encoding, codes in and out), through
+OpenColorIO when it is installed (`mobile/opencolorio_lut.py`) and `apply` otherwise.
+
 Work is split into row blocks run on a thread pool: numpy releases the GIL inside its large
 ufunc loops and `take`, so threads use both cores without copying the image to other processes.
 """
@@ -36,6 +39,7 @@ import os
 
 import numpy as np
 
+from mobile import opencolorio_lut
 from mobile.srgb import linear_to_srgb, srgb_to_linear
 
 DEFAULT_SIZE = 33  # nodes per axis: the common .cube size of Resolve/Photoshop exports
@@ -206,6 +210,61 @@ def apply(lut, image, encoding="srgb", method="tetrahedral", out_bits=None, work
 
     _map_blocks(work, flat_in.shape[0], _BLOCK_PIXELS, workers or default_workers())
     return out.reshape(image.shape)
+
+
+def shaper_table(to_srgb, in_dtype):
+    """The sRGB-encoded value of every input value as a float32 table: `to_srgb` at each code
+    k / max of uint8/uint16 input, or at `opencolorio_lut.FLOAT_SHAPER_SIZE` points over [0, 1]
+    for float32 input."""
+    in_dtype = np.dtype(in_dtype)
+    levels = (np.iinfo(in_dtype).max if in_dtype.kind == "u"
+              else opencolorio_lut.FLOAT_SHAPER_SIZE - 1)
+    return np.asarray(to_srgb(np.arange(levels + 1, dtype=np.float32) / np.float32(levels)),
+                      dtype=np.float32)
+
+
+def shaped(lut, to_srgb, in_dtype, out_bits=None, workers=None, backend=None):
+    """A function applying `lut` to images whose sRGB-encoded values are `to_srgb(values)`.
+
+    Args:
+      lut: float32 (N, N, N, 3) from `bake`.
+      to_srgb: function taking float32 values in [0, 1] (input codes / max, or float input) to
+        their sRGB-encoded values, e.g. `mobile.srgb.linear_to_srgb` for linear input.
+      in_dtype: uint8, uint16 (codes) or float32 (values in [0, 1]) of the images.
+      out_bits: None for float32 display values in [0, 1], 8 or 16 for rounded codes.
+      workers: threads; default: all cores this process may use.
+      backend: "opencolorio" (`mobile.opencolorio_lut`), "numpy" (`apply`, the reference) or
+        None: OpenColorIO when installed, else numpy.
+
+    Returns:
+      (function [..., 3] array -> same shape of float32/uint8/uint16, backend name). Inputs are
+      clipped to [0, 1] (tetrahedral interpolation).
+    """
+    if backend is None:
+        backend = "opencolorio" if opencolorio_lut.available() else "numpy"
+    if backend not in ("opencolorio", "numpy"):
+        raise ValueError(f"backend must be 'opencolorio', 'numpy' or None, got {backend!r}")
+    lut = _check_lut(lut, "tetrahedral")
+    in_dtype = np.dtype(in_dtype)
+    if in_dtype not in (np.uint8, np.uint16, np.float32):
+        raise ValueError(f"in_dtype must be uint8, uint16 or float32, got {in_dtype}")
+    out_type = {None: np.float32, 8: np.uint8, 16: np.uint16}[out_bits]
+    workers = workers or default_workers()
+    if backend == "opencolorio":
+        kernel = opencolorio_lut.ShapedLut(lut, shaper_table(to_srgb, in_dtype), in_dtype,
+                                           out_type)
+
+        def run(pixels):
+            return kernel(pixels, lambda work, n, block: _map_blocks(work, n, block, workers))
+        return run, backend
+    table = shaper_table(to_srgb, in_dtype) if in_dtype.kind == "u" else None
+
+    def run_numpy(pixels):
+        pixels = np.asarray(pixels)
+        srgb = (table[pixels] if table is not None
+                else to_srgb(np.clip(pixels.astype(np.float32), 0.0, 1.0)))
+        return apply(lut, srgb, encoding="srgb", out_bits=out_bits, workers=workers)
+    return run_numpy, backend
 
 
 def bake_exact_8bit(program, out_bits=8, workers=None):

@@ -11,7 +11,7 @@ from absl import app, flags
 
 import commandline
 from exposure import train_config
-from exposure.image_io import TIFF_ENCODINGS
+from exposure.image_io import DEFAULT_DEMOSAIC, DEMOSAIC_ALGORITHMS, TIFF_ENCODINGS
 
 
 class PhotoBatchFlags(NamedTuple):
@@ -21,12 +21,13 @@ class PhotoBatchFlags(NamedTuple):
     format: flags.FlagHolder
     bits: flags.FlagHolder
     tiff_encoding: flags.FlagHolder
+    demosaic: flags.FlagHolder
     strip: flags.FlagHolder
 
 
 @commandline.shared_flags
 def photo_batch_flags():
-    """--input, --output, --format, --bits, --tiff_encoding and --strip."""
+    """--input, --output, --format, --bits, --tiff_encoding, --demosaic and --strip."""
     return PhotoBatchFlags(
         input=flags.DEFINE_string(
             "input", None,
@@ -46,6 +47,11 @@ def photo_batch_flags():
             "tiff_encoding", "srgb", list(TIFF_ENCODINGS),
             "Encoding of 16-bit/float TIFF and PNG inputs (8-bit files are always sRGB, RAW is "
             "linear)."),
+        demosaic=flags.DEFINE_enum(
+            "demosaic", DEFAULT_DEMOSAIC, list(DEMOSAIC_ALGORITHMS),
+            "libraw demosaic algorithm for RAW inputs at full resolution. The default, ppg, was "
+            "the fastest and within 0.3 dB of the best against the true scene "
+            "(docs/benchmarks.md#full-resolution-speed); ahd is libraw's own default."),
         strip=flags.DEFINE_bool(
             "strip", False,
             "Also write the step strip <output stem>.strip.png beside each output."),

@@ -61,7 +61,8 @@ def main(argv):
         raise BadInput(error) from error
     report = apply_lib.apply_program(
         program, pairs, fast=fast, bits=bits, strip=_PHOTOS.strip.value,
-        tiff_encoding=_PHOTOS.tiff_encoding.value, lut_size=_LUT_SIZE.value,
+        tiff_encoding=_PHOTOS.tiff_encoding.value, demosaic=_PHOTOS.demosaic.value,
+        lut_size=_LUT_SIZE.value,
         progress=_PROGRESS.value)
     mode = "fast (exact 8-bit table / 3D LUT)" if fast else "exact"
     return finish_batch(

@@ -49,6 +49,7 @@ def main(argv):
     report = retouch_lib.retouch(
         agent, pairs, samples=_SAMPLES.value, seed=_SEED.value, strip=_PHOTOS.strip.value,
         fast=_FAST.value, bits=bits, tiff_encoding=_PHOTOS.tiff_encoding.value,
+        demosaic=_PHOTOS.demosaic.value,
         progress=_PROGRESS.value)
     return finish_batch(
         "exposure_retouch",
