@@ -19,6 +19,10 @@ CONSOLE_SCRIPTS = [
     "exposure_preset = exposure.cli.preset:run",
 ]
 
+# Optional speed-ups: OpenColorIO applies the 3D LUT of 16-bit/float/RAW renders (mobile/
+# opencolorio_lut.py; numpy is the fallback). Tested: opencolorio 2.6.0.
+FAST = ["opencolorio>=2.3"]
+
 setup(
     name="agan-exposure",
     version="0.1.0",
@@ -60,7 +64,8 @@ setup(
     ],
     extras_require={
         "and-cuda": ["tensorflow[and-cuda]>=2.18,<2.22"],
-        "dev": ["pytest>=8", "ruff>=0.5"],
+        "fast": FAST,
+        "dev": ["pytest>=8", "ruff>=0.5", *FAST],
     },
     entry_points={"console_scripts": CONSOLE_SCRIPTS},
 )

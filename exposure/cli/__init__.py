@@ -49,9 +49,9 @@ def photo_batch_flags():
             "linear)."),
         demosaic=flags.DEFINE_enum(
             "demosaic", DEFAULT_DEMOSAIC, list(DEMOSAIC_ALGORITHMS),
-            "libraw demosaic algorithm for RAW inputs at full resolution. The default, ppg, was "
-            "the fastest and within 0.3 dB of the best against the true scene "
-            "(docs/benchmarks.md#full-resolution-speed); ahd is libraw's own default."),
+            "libraw demosaic algorithm for RAW inputs. The default, ppg, was the fastest and "
+            "the closest to the true scene (docs/benchmarks.md#full-resolution-speed); ahd is "
+            "libraw's own default."),
         strip=flags.DEFINE_bool(
             "strip", False,
             "Also write the step strip <output stem>.strip.png beside each output."),

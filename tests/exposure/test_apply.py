@@ -8,6 +8,7 @@ import sys
 import imagecodecs
 import numpy as np
 import pytest
+import tifffile
 from PIL import Image
 
 from exposure import apply as apply_lib
@@ -15,6 +16,7 @@ from exposure.image_io import read_linear
 from mobile import cube, lut
 from mobile.program import Program, Step
 from mobile.render import render
+from tests.codes import assert_codes_match
 from tests.exposure.photo_fixtures import smooth_linear_image, write_test_dng
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -154,3 +156,46 @@ def test_cube_export_and_bad_flags(tmp_path, program_file):
     status, output = _command(f"--program={program_file}", f"--input={tmp_path / 'x.png'}",
                               f"--output={tmp_path / 'y.jpg'}", "--bits=16")
     assert status == 2 and "y.jpg: .jpg holds (8,) bits per channel, not 16" in output
+
+
+def _write_input(path, kind):
+    """A photo-like input of one real format: smooth ramps plus noise."""
+    rng = np.random.default_rng(7)
+    srgb = np.clip(smooth_linear_image(48, 64) ** (1 / 2.2) + rng.normal(0, 0.03, (48, 64, 3)),
+                   0.0, 1.0)
+    if kind == "dng":
+        write_test_dng(path, np.clip(smooth_linear_image(48, 64) + rng.normal(0, 0.02, srgb.shape),
+                                     0.0, 1.0))
+    elif kind == "tif":
+        tifffile.imwrite(path, np.rint(srgb * 65535).astype(np.uint16), photometric="rgb")
+    elif kind == "png":
+        path.write_bytes(imagecodecs.png_encode(np.rint(srgb * 65535).astype(np.uint16)))
+    else:
+        Image.fromarray(np.rint(srgb * 255).astype(np.uint8)).save(path, quality=90)
+
+
+@pytest.mark.parametrize("kind", ["dng", "tif", "png", "jpg"])
+def test_fast_output_is_within_the_stated_bounds_of_exact(tmp_path, kind):
+    source = tmp_path / f"in.{kind}"
+    _write_input(source, kind)
+    outputs = {}
+    for fast in (True, False):
+        target = tmp_path / f"{'fast' if fast else 'exact'}.png"
+        report = apply_lib.apply_program(PROGRAM, [(source, target)], fast=fast, progress=False)
+        assert report.failures == []
+        outputs[fast] = imagecodecs.png_decode(target.read_bytes())
+    if kind == "jpg":  # 8-bit input: the exact table (or the exact render), within one code
+        assert_codes_match(outputs[True], outputs[False])
+        return
+    error = np.abs(outputs[True].astype(int) - outputs[False])
+    mean_bound, p99_bound = lut.ERROR_BOUNDS_CODES[65]
+    assert 0 < error.mean() <= mean_bound and np.percentile(error, 99) <= p99_bound
+
+
+def test_exact_is_the_renderer_on_the_stored_codes(tmp_path):
+    source = tmp_path / "in.tif"
+    _write_input(source, "tif")
+    apply_lib.apply_program(PROGRAM, [(source, tmp_path / "out.tif")], fast=False, progress=False)
+    written = tifffile.imread(tmp_path / "out.tif")
+    assert written.dtype == np.uint16
+    assert_codes_match(written, _exact_codes(source, bits=16))

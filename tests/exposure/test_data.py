@@ -43,6 +43,23 @@ def test_area_resize_weights_fractional_pixels_by_covered_area():
     np.testing.assert_allclose(out, expected, atol=1e-4)
 
 
+@pytest.mark.parametrize("shape, size", [((1000, 1500, 3), 64), ((50, 37, 3), 80), ((3, 2, 1), 7)])
+def test_area_resize_equals_the_dense_weight_matrices(shape, size):
+    # Independently: the overlap of every input pixel with every output cell, as a matrix.
+    def dense(n_in):
+        edges = np.arange(size + 1) * (n_in / size)
+        cells = np.arange(n_in)[None, :]
+        overlap = np.minimum(edges[1:, None], cells + 1) - np.maximum(edges[:-1, None], cells)
+        overlap = np.clip(overlap, 0.0, None)
+        return overlap / overlap.sum(axis=1, keepdims=True)
+    codes = np.random.default_rng(2).integers(0, 65536, shape).astype(np.uint16)
+    expected = np.einsum("ih,hwc,jw->ijc", dense(shape[0]), codes.astype(np.float64),
+                         dense(shape[1]), optimize=True)
+    np.testing.assert_allclose(data.area_resize(codes, size), expected, rtol=1e-6)
+    np.testing.assert_allclose(data.area_resize(codes / np.float32(65535), size),
+                               expected / 65535, rtol=1e-5, atol=1e-7)
+
+
 def test_random_square_patches_are_square_crops_of_the_short_side():
     height, width = 100, 300
     xx = np.broadcast_to(np.arange(width, dtype=np.float32), (height, width))

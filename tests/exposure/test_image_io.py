@@ -4,13 +4,17 @@ import pytest
 import tifffile
 from PIL import Image, ImageOps
 
+from exposure.data import area_resize
 from exposure.image_io import (
+    DEMOSAIC_ALGORITHMS,
+    HALF_SIZE_MARGIN,
     RAW_EXTENSIONS,
     SUPPORTED_EXTENSIONS,
     ImageReadError,
     list_images,
     read_exif,
     read_linear,
+    read_photo,
     read_srgb,
     write_image,
 )
@@ -317,3 +321,60 @@ def test_write_image_is_atomic_and_clips(tmp_path):
     write_image(tmp_path / "a.png", np.full((64, 64, 3), 2.0), bits=16)
     np.testing.assert_array_equal(read_srgb(tmp_path / "a.png"), 1.0)
     assert [p.name for p in tmp_path.iterdir()] == ["a.png"]  # no temporary files left
+
+
+# ---------------------------------------------------------------- stored codes, RAW decode options
+
+def test_read_photo_keeps_the_stored_codes_and_their_transfer(tmp_path):
+    codes = np.random.default_rng(1).integers(0, 65536, (70, 90, 3)).astype(np.uint16)
+    tifffile.imwrite(tmp_path / "a.tif", codes, photometric="rgb")
+    for encoding in ("srgb", "prophoto", "linear"):
+        photo = read_photo(tmp_path / "a.tif", tiff_encoding=encoding)
+        assert photo.transfer == encoding and np.array_equal(photo.pixels, codes)
+        expected = read_linear(tmp_path / "a.tif", tiff_encoding=encoding)
+        np.testing.assert_allclose(photo.linear(), expected, rtol=1e-6, atol=1e-7)
+    Image.fromarray((codes >> 8).astype(np.uint8)).save(tmp_path / "b.png")
+    photo = read_photo(tmp_path / "b.png", tiff_encoding="linear")  # 8-bit: always sRGB
+    assert photo.transfer == "srgb" and photo.pixels.dtype == np.uint8
+    np.testing.assert_allclose(photo.srgb(), (codes >> 8) / 255.0, atol=1e-7)
+
+
+@pytest.mark.parametrize("demosaic", DEMOSAIC_ALGORITHMS)
+def test_every_demosaic_algorithm_develops_the_dng(tmp_path, demosaic):
+    linear = smooth_linear_image()
+    write_test_dng(tmp_path / "a.dng", linear)
+    photo = read_photo(tmp_path / "a.dng", demosaic=demosaic)
+    assert photo.transfer == "linear" and photo.pixels.dtype == np.uint16
+    assert np.abs(photo.linear() - linear)[8:-8, 8:-8].mean() < 0.01
+
+
+def test_unknown_demosaic_is_an_error():
+    with pytest.raises(ValueError, match="demosaic='fast'"):
+        read_photo("x.dng", demosaic="fast")
+
+
+def test_large_raw_is_decoded_at_half_size_for_a_small_result(tmp_path):
+    linear = smooth_linear_image(160, 192)
+    write_test_dng(tmp_path / "a.dng", linear)
+    full = read_linear(tmp_path / "a.dng")
+    assert full.shape == (160, 192, 3)
+    assert read_linear(tmp_path / "a.dng", reduce_to=80 // HALF_SIZE_MARGIN + 1).shape == full.shape
+    half = read_linear(tmp_path / "a.dng", reduce_to=80 // HALF_SIZE_MARGIN)
+    assert half.shape == (80, 96, 3)
+    thumbs = area_resize(half, 16), area_resize(full, 16)
+    assert np.abs(thumbs[0] - thumbs[1]).mean() < 2e-3
+
+
+def test_codes_are_written_as_they_are_with_the_same_bytes_as_floats(tmp_path):
+    codes = (random_image() * 255).astype(np.uint8)
+    exif = Image.Exif()
+    exif[271] = "TestMake"
+    exif_bytes = exif.tobytes()
+    for name in ("a.jpg", "a.png", "a.tif"):
+        write_image(tmp_path / f"codes_{name}", codes, exif=exif_bytes)
+        write_image(tmp_path / f"float_{name}", codes / np.float32(255), exif=exif_bytes)
+        assert (tmp_path / f"codes_{name}").read_bytes() == (tmp_path / f"float_{name}").read_bytes()
+        with Image.open(tmp_path / f"codes_{name}") as image:
+            assert image.getexif().get(271) == "TestMake"
+    with pytest.raises(ValueError, match="uint16 codes or floats"):
+        write_image(tmp_path / "b.png", codes.astype(np.int32), bits=16)

@@ -180,3 +180,22 @@ def test_exact_8bit_table_of_a_program_equals_the_renderer():
     expected = np.rint(np.clip(render(program, srgb_to_linear(codes / np.float32(255))), 0, 1)
                        * 255)
     assert_codes_match(lut.apply_exact_8bit(lut.bake_exact_8bit(program), codes), expected)
+
+
+@pytest.mark.parametrize("in_dtype", [np.uint8, np.uint16, np.float32])
+@pytest.mark.parametrize("out_bits", [8, 16])
+def test_shaped_backends_agree_with_apply_within_one_code(in_dtype, out_bits):
+    pytest.importorskip("PyOpenColorIO")
+    rng = np.random.default_rng(3)
+    table = lut.bake(random_program(rng), 33)
+    if in_dtype == np.float32:
+        pixels = rng.uniform(0, 1, (40, 50, 3)).astype(np.float32)
+    else:
+        pixels = rng.integers(0, np.iinfo(in_dtype).max + 1, (40, 50, 3)).astype(in_dtype)
+    reference = lut.apply(table, pixels, encoding="linear", out_bits=out_bits)
+    for backend in ("numpy", "opencolorio"):
+        run, name = lut.shaped(table, linear_to_srgb, in_dtype, out_bits, backend=backend)
+        out = run(pixels)
+        assert name == backend and out.dtype == reference.dtype and out.shape == pixels.shape
+        assert np.abs(out.astype(int) - reference).max() <= 1, backend
+        assert np.mean(out != reference) < 0.05, backend  # float rounding at 16 bits
