@@ -161,10 +161,10 @@ def test_cube_export_and_bad_flags(tmp_path, program_file):
 def _write_input(path, kind):
     """A photo-like input of one real format: smooth ramps plus noise."""
     rng = np.random.default_rng(7)
-    srgb = np.clip(smooth_linear_image(48, 64) ** (1 / 2.2) + rng.normal(0, 0.03, (48, 64, 3)),
+    srgb = np.clip(smooth_linear_image(64, 80) ** (1 / 2.2) + rng.normal(0, 0.03, (64, 80, 3)),
                    0.0, 1.0)
     if kind == "dng":
-        write_test_dng(path, np.clip(smooth_linear_image(48, 64) + rng.normal(0, 0.02, srgb.shape),
+        write_test_dng(path, np.clip(smooth_linear_image(64, 80) + rng.normal(0, 0.02, srgb.shape),
                                      0.0, 1.0))
     elif kind == "tif":
         tifffile.imwrite(path, np.rint(srgb * 65535).astype(np.uint16), photometric="rgb")
