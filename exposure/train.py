@@ -55,6 +55,12 @@ class Learner(tf.Module):
         self.critic = networks.Critic(config.critic_resolution, config.critic_width)
         self.critic.build()
         self.filters = build_filters(config.filters)
+        # The policy retouching uses: a moving average of self.policy's weights, or self.policy.
+        self.average = None
+        if config.policy_average:
+            self.average = agent_lib.build_policy(config)
+            for mean, weight in zip(self.average.weights, self.policy.weights, strict=True):
+                mean.assign(weight)
         self.optimizers = {}
         for name, model, lr in (("policy", self.policy, config.actor_lr),
                                 ("value", self.value, config.value_lr),
@@ -73,7 +79,14 @@ class Learner(tf.Module):
             policy=networks.checkpoint_variables(self.policy),
             value=networks.checkpoint_variables(self.value),
             critic=networks.checkpoint_variables(self.critic),
+            **({} if self.average is None else
+               {agent_lib.AVERAGE_KEY: networks.checkpoint_variables(self.average)}),
             **{f"{name}_optimizer": opt for name, opt in self.optimizers.items()})
+
+    @property
+    def retouching_policy(self):
+        """The policy whose decisions retouching and export use (the average when kept)."""
+        return self.policy if self.average is None else self.average
 
     def set_learning_rates(self, iteration):
         """Sets the decayed rates of `config.learning_rates(iteration)`; returns them."""
@@ -156,6 +169,10 @@ class Learner(tf.Module):
             grads = tape.gradient(loss, variables)
             self.optimizers[name].apply_gradients(zip(grads, variables, strict=True))
         del tape
+        if self.average is not None:
+            decay = cfg.policy_average
+            for mean, weight in zip(self.average.weights, self.policy.weights, strict=True):
+                mean.assign(decay * mean + (1.0 - decay) * weight)
         metrics = {
             "actor/loss": actor_loss, "value/loss": value_loss,
             "reward/total": tf.reduce_mean(reward),
@@ -263,7 +280,7 @@ def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after
         evaluation = _HeldoutEvaluation(
             heldout_lib.load(heldout_dir, target_patches, truth_dir=heldout_truth_dir,
                              tiff_encoding=config.tiff_encoding),
-            agent_lib.Agent(learner.policy, config.num_steps), writer)
+            agent_lib.Agent(learner.retouching_policy, config.num_steps), writer)
     metrics, usage_counts = {}, np.zeros(len(config.filters), np.int64)
     began = time.perf_counter()
     bar = tqdm.trange(start, end, desc="exposure_train", unit="it", disable=not progress,
@@ -385,7 +402,7 @@ def _log_scalars(writer, step, metrics, rates, usage_counts, filter_names):
 def _log_images(writer, step, learner, preview):
     """A before/after grid: the linear inputs (top row, clipped, so they look dark) and the
     deterministic rollout's outputs (bottom row)."""
-    decisions = agent_lib.rollout(learner.policy, learner.filters, preview,
+    decisions = agent_lib.rollout(learner.retouching_policy, learner.filters, preview,
                                   learner.config.num_steps)
     rows = [tf.clip_by_value(preview, 0.0, 1.0),
             tf.clip_by_value(decisions["thumbnails"], 0.0, 1.0)]

@@ -64,6 +64,10 @@ class TrainConfig:
     critic_width: float = _field(
         1.0, "Channel multiplier of the critic's convolutions (paper: 1, i.e. 32-64-128-256).")
     gamma: float = _field(1.0, "Discount factor (paper, section 5.2: 1).")
+    policy_average: float = _field(
+        0.0, "Decay of an exponential moving average of the policy's weights, which retouching, "
+             "export and the held-out evaluation then use (0: none, the paper's last weights; "
+             "e.g. 0.99 averages about the last 100 iterations).")
     reward_scale: float = _field(
         0.05, "Reward = this * (D(out) - D(in)) before penalties (authors' code: 0.05).")
     entropy_penalty: float = _field(
@@ -116,6 +120,9 @@ class TrainConfig:
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
                 raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
+        if not (isinstance(self.policy_average, (int, float)) and 0 <= self.policy_average < 1):
+            raise ValueError(f"policy_average: expected a number in [0, 1), got "
+                             f"{self.policy_average!r}")
         for name in ("adam_beta1", "adam_beta2", "gamma"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and 0 <= value <= 1):

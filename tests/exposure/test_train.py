@@ -89,6 +89,30 @@ def test_a_stopped_run_resumes_and_leaves_a_self_describing_model(photos, tmp_pa
         "hist_luminance", "hist_contrast", "hist_saturation"}
 
 
+def test_the_averaged_policy_is_what_retouching_loads(photos, tmp_path):
+    from exposure import agent as agent_lib
+    config = TrainConfig(**{**TINY, "policy_average": 0.5})
+    learner = train_lib.Learner(config)
+    images = tf.constant(np.random.default_rng(2).uniform(0, 1, (4, 64, 64, 3)), tf.float32)
+    before = [w.numpy() for w in learner.policy.weights]
+    learner.actor_step(images, tf.zeros([4, 4]), tf.zeros([4], tf.int32), tf.constant(0.0))
+    moved = [not np.array_equal(b, w.numpy()) for b, w in zip(before, learner.policy.weights)]
+    assert any(moved)
+    for b, w, mean, m in zip(before, learner.policy.weights, learner.average.weights, moved):
+        # One update with decay 0.5: halfway between the start and the new weights.
+        np.testing.assert_allclose(mean.numpy(), 0.5 * b + 0.5 * w.numpy(), rtol=1e-5, atol=1e-7)
+    model = tmp_path / "model"
+    train_lib.train(config, model, photos / "raw", photos / "target", cache_dir=photos / "cache",
+                    progress=False)
+    loaded = agent_lib.load_agent(model)
+    reference = train_lib.Learner(config)
+    tf.train.Checkpoint(**{agent_lib.AVERAGE_KEY: train_lib.networks.checkpoint_variables(
+        reference.average)}).restore(tf.train.latest_checkpoint(
+            str(model / "checkpoints"))).expect_partial()
+    for mine, theirs in zip(loaded.policy.weights, reference.average.weights, strict=True):
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+
 def test_resuming_with_other_settings_is_refused(photos, tmp_path):
     train_config.save(TrainConfig(**TINY), tmp_path)
     other = TrainConfig(**{**TINY, "batch_size": 2})
