@@ -41,6 +41,7 @@ LOG_SUBDIR = "logs"
 SUMMARY_FILE = "summary.json"
 NUM_PREVIEW = 8  # images in the TensorBoard before/after grids
 _MAX_WARMUP_STEPS = 10000
+RAW_LIMIT = 2.0  # |raw output| beyond which tanh(x) is within 4% of its end (saturation_penalty)
 
 
 class Learner(tf.Module):
@@ -163,6 +164,10 @@ class Learner(tf.Module):
                                    axis=-1)
             # -Q drives pi2 through the filters (eq. 6); log pi1 * TD error drives pi1 (eq. 5).
             actor_loss = tf.reduce_mean(-q - log_pi * tf.stop_gradient(advantage))
+            # Raw outputs far past tanh's slope pin a parameter at its range end for good.
+            saturated = tf.reduce_sum(tf.square(tf.maximum(
+                tf.abs(out["raw_parameters"]) - RAW_LIMIT, 0.0)), axis=-1)
+            actor_loss += cfg.saturation_penalty * tf.reduce_mean(saturated)
         for name, model, loss in (("policy", self.policy, actor_loss),
                                   ("value", self.value, value_loss)):
             variables = model.trainable_variables
@@ -180,6 +185,7 @@ class Learner(tf.Module):
             "penalty/out_of_range": tf.reduce_mean(out_of_range),
             "penalty/entropy": tf.reduce_mean(entropy_penalty),
             "penalty/reuse": tf.reduce_mean(reused),
+            "penalty/saturation": tf.reduce_mean(saturated),
             "policy/entropy": tf.reduce_mean(entropy),
             "value/mean": tf.reduce_mean(old_value),
             "actor/finished_fraction": tf.reduce_mean(finished),
@@ -281,6 +287,7 @@ def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after
             heldout_lib.load(heldout_dir, target_patches, truth_dir=heldout_truth_dir,
                              tiff_encoding=config.tiff_encoding),
             agent_lib.Agent(learner.retouching_policy, config.num_steps), writer)
+    fakes = memory.sample_edited if config.critic_sees_edited else memory.sample_finished
     metrics, usage_counts = {}, np.zeros(len(config.filters), np.int64)
     began = time.perf_counter()
     bar = tqdm.trange(start, end, desc="exposure_train", unit="it", disable=not progress,
@@ -289,7 +296,7 @@ def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after
         rates = learner.set_learning_rates(iteration)
         for _ in range(config.critic_steps(iteration)):
             critic_metrics = learner.critic_step(
-                tf.constant(memory.sample_finished(config.batch_size)), tf.constant(next(targets)))
+                tf.constant(fakes(config.batch_size)), tf.constant(next(targets)))
         slots, images, usage, steps = memory.draw(config.batch_size, next(raws))
         new_images, new_usage, new_steps, actor_metrics, chosen = learner.actor_step(
             tf.constant(images), tf.constant(usage), tf.constant(steps),

@@ -53,6 +53,10 @@ class TrainConfig:
         10, "The first this many iterations are boosted (authors' code: 10).")
     critic_boost_every: int = _field(
         500, "Every this many-th iteration is boosted, 0: never (authors' code: 500).")
+    critic_sees_edited: bool = _field(
+        False, "The critic's fakes are every replay state with at least one edit, not only "
+               "finished images (paper, Algorithm 1: finished only); the per-step reward "
+               "D(out) - D(in) is then judged where the critic has been trained.")
     gradient_penalty: float = _field(
         10.0, "WGAN-GP gradient penalty weight (Gulrajani et al., as the authors: 10).")
     one_sided_penalty: bool = _field(
@@ -79,6 +83,9 @@ class TrainConfig:
                "paper only penalizes reuse, section 5.4; a short run otherwise repeats one filter).")
     range_penalty: float = _field(
         1.0, "Weight of the out-of-range penalty mean(max(out - 1, 0)^2) (authors' code: 1).")
+    saturation_penalty: float = _field(
+        0.0, "Weight of a penalty on the policy's raw parameter outputs beyond +-2, where the "
+             "tanh of every parameter mapping is flat (0: none, as the paper).")
     checkpoint_every: int = _field(
         500, "Write a checkpoint every this many iterations (authors' code: 500).")
     keep_checkpoints: int = _field(3, "Checkpoints to keep.")
@@ -116,7 +123,7 @@ class TrainConfig:
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise ValueError(f"{name}: expected a learning rate > 0, got {value!r}")
         for name in ("decay_decades", "gradient_penalty", "reward_scale", "entropy_penalty",
-                     "reuse_penalty", "range_penalty"):
+                     "reuse_penalty", "range_penalty", "saturation_penalty"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
                 raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")

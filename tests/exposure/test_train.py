@@ -47,6 +47,7 @@ def test_train_steps_change_the_weights_with_finite_losses():
     for value in list(critic.values()) + list(actor.values()):
         assert np.isfinite(value.numpy())
     assert critic["critic/gradient_penalty"].numpy() > 0
+    assert actor["penalty/saturation"].numpy() >= 0
     np.testing.assert_array_equal(steps.numpy(), 1)
     np.testing.assert_array_equal(usage.numpy(), np.eye(4)[chosen.numpy()])
     for name, model in (("policy", learner.policy), ("value", learner.value),
