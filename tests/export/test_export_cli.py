@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from export import tflite
+from export import sidecar, tflite
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -56,7 +56,7 @@ def test_exports_an_fp16_predictor_from_a_flagfile(small_model_dir, tmp_path):
     result = _run(f"--flagfile={flagfile}")
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"wrote {output}" in result.stdout
-    doc = json.loads(output.with_suffix(".json").read_text())
+    doc = json.loads(sidecar.sidecar_path(output).read_text())
     assert doc["quantization"] == "fp16"
     outputs = tflite.TFLitePredictor(output)(tflite.representative_thumbnails()[:1])
     assert outputs["filter_index"].shape == (1, 2)
@@ -73,7 +73,7 @@ def test_int8_calibrates_on_the_given_photos(small_model_dir, tmp_path):
     result = _run(f"--model_dir={small_model_dir}", "--format=tflite", "--quantize=int8",
                   f"--calibration_images={photos}", f"--output={output}")
     assert result.returncode == 0, result.stderr[-3000:]
-    assert json.loads(output.with_suffix(".json").read_text())["quantization"] == "int8"
+    assert json.loads(sidecar.sidecar_path(output).read_text())["quantization"] == "int8"
     empty = tmp_path / "empty"
     empty.mkdir()
     result = _run(f"--model_dir={small_model_dir}", "--format=tflite", "--quantize=int8",
