@@ -100,5 +100,4 @@ def check_outputs(model_path, overwrite=False):
         return
     for path in (pathlib.Path(model_path), sidecar_path(model_path)):
         if path.exists():
-            raise FileExistsError(17, f"{path}: exists, not replaced (--overwrite replaces it)",
-                                  str(path))
+            raise FileExistsError(f"{path}: exists, not replaced (--overwrite replaces it)")
