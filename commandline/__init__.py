@@ -24,8 +24,9 @@ module, before TensorFlow is imported, sets TF_CPP_MIN_LOG_LEVEL and silences th
 libraries while `tensorflow` is first imported. Each package's `cli/__init__.py` imports this
 module, so it comes first. A TF_CPP_MIN_LOG_LEVEL already in the environment is kept.
 
-This package depends on absl only; `mobile` (which imports nothing from agan, exposure or export)
-can use it.
+This module depends on absl only; `mobile` (which imports nothing from agan, exposure or export)
+can use it. Beside it: `commandline.model_lock` (one run at a time in a model folder) and
+`commandline.checkpoints` (the newest intact checkpoint; imports TensorFlow).
 """
 import contextlib
 import functools
