@@ -14,6 +14,7 @@ Output folder of a search (the chief's, or the single process's):
     keras_tuner/       keras-tuner project: oracle_state.npz, trial_<id>/ (child GAN runs)
     top/, figures/, summary.json   written at the end by `agan.search_report`
 """
+import contextlib
 import dataclasses
 import pathlib
 
@@ -25,6 +26,7 @@ from agan.dataclass_flags import flag_field
 from agan.search_distributed import ENV_ORACLE_IP, ENV_ORACLE_PORT, ENV_TUNER_ID, log
 from agan.search_oracle import OBJECTIVE, REAL_SCORE, ControllerOracle, architecture_of
 from agan.search_processes import free_port, spawn_local, wait_all
+from commandline import model_lock
 from mobile.atomic import write_json_atomically
 
 PROJECT_NAME = "keras_tuner"
@@ -164,17 +166,24 @@ def run(config, output_dir, evaluate=None):
 
     The role comes from the keras-tuner environment (`agan.search_distributed`): none set means a
     single process that samples and evaluates itself. Running the same command again resumes.
-    `evaluate` defaults to `ChildGanEvaluator(config.child)`.
+    The chief (or the single process) holds `output_dir` while it runs (`commandline.model_lock`:
+    a second chief there stops with an error naming the first). `evaluate` defaults to
+    `ChildGanEvaluator(config.child)`.
     """
-    from agan import search_report
-
     config.validate()
     output_dir = pathlib.Path(output_dir)
-    output_dir.mkdir(parents=True, exist_ok=True)
-    evaluate = evaluate or ChildGanEvaluator(config.child)
-    oracle = ControllerOracle(config)
     worker = (keras_tuner_internals.has_chief_oracle()
               and not keras_tuner_internals.is_chief_oracle())
+    with contextlib.nullcontext() if worker else model_lock.hold(output_dir, "agan_search"):
+        return _run_role(config, output_dir, evaluate or ChildGanEvaluator(config.child), worker)
+
+
+def _run_role(config, output_dir, evaluate, worker):
+    """`run`'s work, for a worker when `worker`, else for the chief or the single process."""
+    from agan import search_report
+
+    output_dir.mkdir(parents=True, exist_ok=True)
+    oracle = ControllerOracle(config)
     if not worker:
         oracle.log_path = output_dir / LOG_FILE
     tuner = ArchitectureTuner(oracle, evaluate, directory=output_dir)

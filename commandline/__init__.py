@@ -15,7 +15,7 @@ exits 0.
 A command module defines its flags, a `main(argv)` that calls `check_usage` first and raises
 `app.UsageError` for a usage error or `BadInput` for bad input, returns one of the statuses above,
 and `run()` = `run_main(main, __name__)`. Flags that several commands take are defined once, by a
-function decorated with `shared_flags` (here: `progress_flag`).
+function decorated with `shared_flags` (here: `progress_flag`, `overwrite_flag`).
 
 TensorFlow's start-up log lines (CUDA probing such as "E0000 ... failed call to cuInit", CPU
 feature and oneDNN notices, absl's "All log messages before absl::InitializeLog()", grappler's
@@ -24,8 +24,9 @@ module, before TensorFlow is imported, sets TF_CPP_MIN_LOG_LEVEL and silences th
 libraries while `tensorflow` is first imported. Each package's `cli/__init__.py` imports this
 module, so it comes first. A TF_CPP_MIN_LOG_LEVEL already in the environment is kept.
 
-This package depends on absl only; `mobile` (which imports nothing from agan, exposure or export)
-can use it.
+This module depends on absl only; `mobile` (which imports nothing from agan, exposure or export)
+can use it. Beside it: `commandline.model_lock` (one run at a time in a model folder) and
+`commandline.checkpoints` (the newest intact checkpoint; imports TensorFlow).
 """
 import contextlib
 import functools
@@ -207,6 +208,15 @@ def shared_flags(define):
 def progress_flag():
     """--[no]progress of every command that draws progress bars; returns its FlagHolder."""
     return flags.DEFINE_bool("progress", True, "Show progress bars (on stderr).")
+
+
+@shared_flags
+def overwrite_flag():
+    """--[no]overwrite of every command that refuses to replace existing outputs; returns its
+    FlagHolder."""
+    return flags.DEFINE_bool(
+        "overwrite", False, "Replace output files that exist already (an earlier run's). Without "
+        "it such a file is refused. Inputs are never replaced.")
 
 
 def _parse_flags(command, argv):

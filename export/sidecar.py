@@ -1,4 +1,5 @@
-"""The JSON sidecar written beside an exported predictor (`.tflite` or `.onnx`).
+"""The JSON sidecar written beside an exported predictor (`.tflite` or `.onnx`), named for it:
+`predictor.tflite` -> `predictor.tflite.json`.
 
 It tells an app everything it needs without reading Python: the input (name, shape, dtype, colour
 space, how to make the thumbnail), each output (name, shape, dtype, meaning), the filter order,
@@ -86,5 +87,17 @@ def write(path, document):
 
 
 def sidecar_path(model_path):
-    """The sidecar of `model_path`: same folder and stem, `.json`."""
-    return pathlib.Path(model_path).with_suffix(".json")
+    """The sidecar of `model_path`: its full name with `.json` added (`predictor.tflite.json`),
+    so that models of one stem (`predictor.tflite`, `predictor.onnx`) each keep their own."""
+    model_path = pathlib.Path(model_path)
+    return model_path.with_name(model_path.name + ".json")
+
+
+def check_outputs(model_path, overwrite=False):
+    """Raises FileExistsError naming `model_path` or its sidecar when one exists, unless
+    `overwrite`: an export replaces no file it did not write unless asked."""
+    if overwrite:
+        return
+    for path in (pathlib.Path(model_path), sidecar_path(model_path)):
+        if path.exists():
+            raise FileExistsError(f"{path}: exists, not replaced (--overwrite replaces it)")

@@ -24,7 +24,7 @@ import tifffile
 from PIL import Image
 
 from mobile import png_chunks
-from mobile.atomic import atomic_output, is_temporary
+from mobile.atomic import atomic_output
 from mobile.srgb import linear_to_srgb, srgb_to_linear
 
 # Every raw format extension LibRaw decodes (LibRaw supported-cameras list).
@@ -406,9 +406,11 @@ def list_images(folder, extensions=SUPPORTED_EXTENSIONS, *, recursive=True):
       extensions: lower-case extensions (with dot) that count as images.
 
     Returns:
-      (paths, skipped): sorted pathlib.Paths of images; sorted Paths of the other files. Files
-      being written (or left half-written by a killed run) under `mobile.atomic`'s temporary
-      names are neither.
+      (paths, skipped): sorted pathlib.Paths of images; sorted Paths of the other files. Hidden
+      files and folders (names starting with ".") are neither: among them the files being
+      written, or left half-written by a killed run, under `mobile.atomic`'s temporary names (and
+      the `.<stem>.<random><ext>` names of its earlier versions), and system files such as
+      `.DS_Store` or `._photo.jpg`.
 
     Raises:
       FileNotFoundError: `folder` does not exist. NotADirectoryError: it is a file.
@@ -421,7 +423,8 @@ def list_images(folder, extensions=SUPPORTED_EXTENSIONS, *, recursive=True):
         raise NotADirectoryError(20, f"{folder}: is a file, expected a folder of images", str(folder))
     extensions = {e.lower() for e in extensions}
     files = sorted(p for p in (folder.rglob("*") if recursive else folder.iterdir())
-                   if p.is_file() and not any(map(is_temporary, p.relative_to(folder).parts)))
+                   if p.is_file() and not any(part.startswith(".")
+                                              for part in p.relative_to(folder).parts))
     paths = [p for p in files if p.suffix.lower() in extensions]
     skipped = [p for p in files if p.suffix.lower() not in extensions]
     if not paths:

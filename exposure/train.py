@@ -11,8 +11,8 @@ Each iteration (paper, Algorithm 1 and sections 5.2-5.4):
 
 State lives in a `tf.train.Checkpoint` (networks, optimizers, random generator, iteration)
 managed by `tf.train.CheckpointManager` in `<output_dir>/checkpoints`; running the same command
-again resumes from the latest checkpoint (the replay memory is refilled and warmed up again, as
-the authors' code does on restore). `<output_dir>/config.json` describes the model,
+again resumes from the newest intact checkpoint (the replay memory is refilled and warmed up
+again, as the authors' code does on restore). `<output_dir>/config.json` describes the model,
 `<output_dir>/logs` holds TensorBoard summaries, `<output_dir>/summary.json` the last run's
 figures.
 """
@@ -26,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 import tqdm
 
+from commandline import checkpoints
 from exposure import agent as agent_lib
 from exposure import data as data_lib
 from exposure import heldout as heldout_lib
@@ -267,8 +268,7 @@ def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after
     manager = tf.train.CheckpointManager(
         checkpoint, str(output_dir / agent_lib.CHECKPOINT_SUBDIR),
         max_to_keep=config.keep_checkpoints, step_counter=learner.step)
-    if manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+    checkpoints.resume(checkpoint, manager.directory)
     start = int(learner.step.numpy())
     end = config.iterations if stop_after is None else min(config.iterations, start + stop_after)
 

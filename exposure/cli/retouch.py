@@ -5,12 +5,15 @@
     exposure_retouch --model_dir=models/demo --input=photo.dng --output=photo.jpg --samples=4
 
 Writes each output, its program `<stem>.json` beside it and, with --strip, `<stem>.strip.png`.
+A file that exists is never replaced without --overwrite, and never at all when it belongs to the
+input (with --input and --output the same folder, the user's a.json beside a.jpg stays as it is:
+a.jpg fails and the others go on).
 Exit status: 0 when every photo was written, 1 when some failed (each is reported, the batch goes
 on), 2 for bad flags or a bad model directory.
 """
 from absl import flags
 
-from commandline import BadInput, check_usage, finish_batch, progress_flag, run_main
+from commandline import BadInput, check_usage, finish_batch, overwrite_flag, progress_flag, run_main
 from exposure import agent as agent_lib
 from exposure import apply as apply_lib
 from exposure import retouch as retouch_lib
@@ -31,6 +34,7 @@ _SAMPLE_DROPOUT = flags.DEFINE_bool(
 _FAST = flags.DEFINE_bool(
     "fast", True, "Fast rendering (exact 8-bit table / 3D LUT, see exposure_apply); "
                   "--nofast renders with the exact numpy renderer.")
+_OVERWRITE = overwrite_flag()
 _PROGRESS = progress_flag()
 
 
@@ -49,7 +53,7 @@ def main(argv):
     report = retouch_lib.retouch(
         agent, pairs, samples=_SAMPLES.value, seed=_SEED.value, strip=_PHOTOS.strip.value,
         fast=_FAST.value, bits=bits, tiff_encoding=_PHOTOS.tiff_encoding.value,
-        progress=_PROGRESS.value)
+        progress=_PROGRESS.value, overwrite=_OVERWRITE.value, keep=skipped)
     return finish_batch(
         "exposure_retouch",
         f"{len(pairs) - len(report.failures)} of {len(pairs)} photos retouched "

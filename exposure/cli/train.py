@@ -4,7 +4,8 @@
         --target_dir=data/target --output_dir=models/demo
     tensorboard --logdir=models/demo/logs
 
-Running the same command again resumes from the latest checkpoint in <output_dir>/checkpoints.
+Running the same command again resumes from the latest intact checkpoint in
+<output_dir>/checkpoints. One run at a time holds <output_dir> (commandline.model_lock).
 Every setting of `exposure.train_config.TrainConfig` is a flag of the same name (defaults: the
 paper's). Exit status: 0 done, 2 bad flags or data.
 """
@@ -13,7 +14,7 @@ import sys
 
 from absl import app, flags
 
-from commandline import BadInput, check_usage, progress_flag, run_main
+from commandline import BadInput, check_usage, model_lock, progress_flag, run_main
 from exposure import train as train_lib
 from exposure.cli import training_flags
 
@@ -42,11 +43,12 @@ def main(argv):
         raise app.UsageError("--heldout_truth_dir needs --heldout_dir")
     config = _TRAINING.config()
     try:
-        summary = train_lib.train(config, _OUTPUT_DIR.value, _RAW_DIR.value, _TARGET_DIR.value,
-                                  cache_dir=_TRAINING.cache_dir.value,
-                                  stop_after=_TRAINING.stop_after.value, progress=_PROGRESS.value,
-                                  heldout_dir=_HELDOUT_DIR.value,
-                                  heldout_truth_dir=_HELDOUT_TRUTH_DIR.value)
+        with model_lock.hold(_OUTPUT_DIR.value, "exposure_train"):
+            summary = train_lib.train(
+                config, _OUTPUT_DIR.value, _RAW_DIR.value, _TARGET_DIR.value,
+                cache_dir=_TRAINING.cache_dir.value, stop_after=_TRAINING.stop_after.value,
+                progress=_PROGRESS.value, heldout_dir=_HELDOUT_DIR.value,
+                heldout_truth_dir=_HELDOUT_TRUTH_DIR.value)
     except (OSError, ValueError) as error:  # missing folders, unreadable data, other settings
         raise BadInput(error) from error
     for path, reason in summary["skipped_files"]:

@@ -16,7 +16,7 @@ _PROGRAM = flags.DEFINE_string(
     "to the manifest, program.json and its baked 3D LUT lut.bin (a fixed preset).")
 _SIDECAR = flags.DEFINE_string(
     "sidecar", None, "Optional predictor sidecar JSON written by exposure_export beside the "
-    ".tflite: adds the predictor filter index -> shader filter id table to the manifest.")
+    "model (predictor.tflite.json): adds the predictor filter index -> shader filter id table to the manifest.")
 _LUT_SIZE = flags.DEFINE_integer(
     "lut_size", lut_lib.DEFAULT_SIZE, "3D LUT nodes per axis for the LUT path (33 or 65 usual).",
     lower_bound=2)

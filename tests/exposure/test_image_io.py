@@ -253,10 +253,11 @@ def test_list_images_sorted_recursive_and_skipped(tmp_path):
 
 
 def test_list_images_ignores_what_an_atomic_write_left_half_written(tmp_path):
-    # A run killed while writing leaves mobile.atomic temporaries (a file, or a SavedModel folder).
+    # A run killed while writing leaves mobile.atomic temporaries (a file, or a SavedModel folder),
+    # under the earlier versions' mkstemp names too; systems leave hidden files beside photos.
     (tmp_path / "sub" / ".1.atomic-0a1b2c3d-4242-00ff00ff").mkdir(parents=True)
-    for name in ("a.jpg", ".big1.atomic-0a1b2c3d-4242-deadbeef.tif",
-                 "sub/.1.atomic-0a1b2c3d-4242-00ff00ff/thumb.png"):
+    for name in ("a.jpg", ".big1.atomic-0a1b2c3d-4242-deadbeef.tif", ".big1.w6ro14b1.tif",
+                 "sub/.1.atomic-0a1b2c3d-4242-00ff00ff/thumb.png", "._a.jpg", ".DS_Store"):
         (tmp_path / name).write_bytes(b"x")
     paths, skipped = list_images(tmp_path)
     assert [p.name for p in paths] == ["a.jpg"] and skipped == []

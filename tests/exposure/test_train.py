@@ -170,3 +170,28 @@ def test_a_missing_folder_is_named_and_nothing_is_written(photos, tmp_path):
         train_lib.train(TrainConfig(**TINY), tmp_path / "model", tmp_path / "nope",
                         photos / "target", progress=False)
     assert not (tmp_path / "model").exists()  # nothing written before the data is read
+
+
+def test_a_damaged_latest_checkpoint_is_named_and_training_goes_on_from_the_one_before(
+        photos, tmp_path, capfd):
+    model = tmp_path / "model"
+    config = TrainConfig(**TINY)
+    model.mkdir()
+    train_config.save(config, model)
+    learner = train_lib.Learner(config)
+    folder = model / "checkpoints"
+    manager = tf.train.CheckpointManager(learner.checkpoint(), str(folder), 3)
+    for number in (2, 3):  # what a run stopped at iteration 3 leaves
+        learner.step.assign(number)
+        manager.save(checkpoint_number=number)
+    with open(folder / "ckpt-3.index", "r+b") as index:
+        index.truncate(100)
+    (folder / "ckpt-4_temp").mkdir()  # a save cut short by a kill -9
+    again = _train(photos, model, stop_after=1)
+    err = capfd.readouterr().err
+    assert "damaged checkpoint, passed over: ckpt-3.index: " in err
+    assert "using ckpt-2 instead" in err and "ckpt-4_temp, a save cut short" in err
+    assert (again["start_iteration"], again["final_iteration"]) == (2, 3)
+    assert not (folder / "ckpt-4_temp").exists()
+    assert tf.train.load_checkpoint(str(folder / "ckpt-3")).get_tensor(
+        "step/.ATTRIBUTES/VARIABLE_VALUE") == 3  # written again, intact
