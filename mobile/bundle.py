@@ -32,8 +32,10 @@ def load_sidecar(path):
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as e:
         raise ValueError(f"{path}: cannot read the sidecar: {e.strerror}") from e
-    except (ValueError, RecursionError) as e:  # not UTF-8, not JSON, nested too deeply
-        raise ValueError(f"{path}: not a sidecar document (UTF-8 JSON): {e}") from None
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path}: not UTF-8 text ({e})") from None
+    except (ValueError, RecursionError) as e:  # not JSON, nested too deeply, a huge integer
+        raise ValueError(f"{path}: not valid JSON: {e}") from None
     try:
         manifest_lib.shader_ids_for_predictor(document)
     except (ValueError, KeyError, TypeError) as e:
