@@ -125,7 +125,8 @@ class Segment:
         for i, op in enumerate(ops):
             if op not in vocabulary:
                 raise ArchitectureError(
-                    f"{where}.ops[{i}]: unknown operation {reprlib.repr(op)}; known: {', '.join(vocabulary)}")
+                    f"{where}.ops[{i}]: unknown operation {reprlib.repr(op)}; known: "
+                    f"{', '.join(vocabulary)}")
         if len(adjacency) != len(ops) - 1:
             raise ArchitectureError(
                 f"{where}.adjacency: needs {len(ops) - 1} vectors (one fewer than the "
@@ -236,7 +237,8 @@ class Architecture:
             entry = obj[name]
             if not isinstance(entry, dict) or set(entry) != {"ops", "adjacency"}:
                 raise ArchitectureError(
-                    f"{name}: expected an object with keys 'ops' and 'adjacency', got {reprlib.repr(entry)}")
+                    f"{name}: expected an object with keys 'ops' and 'adjacency', got "
+                    f"{reprlib.repr(entry)}")
             if not isinstance(entry["ops"], list) or not isinstance(entry["adjacency"], list):
                 raise ArchitectureError(f"{name}: 'ops' and 'adjacency' must be lists")
             segments[name] = Segment(entry["ops"], entry["adjacency"],
@@ -256,7 +258,8 @@ class Architecture:
         try:
             obj = json.loads(text)
         except RecursionError:
-            raise ArchitectureError(f"{path}: not an architecture: JSON nested too deeply") from None
+            raise ArchitectureError(
+                f"{path}: not an architecture: JSON nested too deeply") from None
         except ValueError as error:  # JSONDecodeError, or an integer of more than 4300 digits
             raise ArchitectureError(f"{path}: not valid JSON ({error})") from None
         try:

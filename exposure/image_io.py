@@ -429,7 +429,8 @@ def list_images(folder, extensions=SUPPORTED_EXTENSIONS, *, recursive=True):
         raise FileNotFoundError(2, f"{folder}: no such folder", str(folder))
     if not folder.is_dir():
         kind = "a file" if folder.is_file() else SPECIAL_FILE
-        raise NotADirectoryError(20, f"{folder}: is {kind}, expected a folder of images", str(folder))
+        raise NotADirectoryError(20, f"{folder}: is {kind}, expected a folder of images",
+                                 str(folder))
     extensions = {e.lower() for e in extensions}
     files = sorted(p for p in (folder.rglob("*") if recursive else folder.iterdir())
                    if p.is_file() and not any(map(is_temporary, p.relative_to(folder).parts)))

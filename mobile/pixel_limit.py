@@ -1,4 +1,5 @@
-"""The largest image, in pixels, that the readers of user photos decode (a decompression-bomb guard).
+"""The largest image, in pixels, that the readers of user photos decode: a guard against
+decompression bombs.
 
 A small file can declare an enormous image (a 30000 x 30000 PNG of one colour is a few MB and
 decodes to 2.7 GB). Every reader of user images (`exposure.image_io`, `agan.image_folder`) takes

@@ -35,7 +35,8 @@ def _filter(name, path):
     """The registry entry of filter `name`; ProgramError naming `path` if there is none."""
     if not isinstance(name, str) or name not in registry.FILTERS:
         raise ProgramError(
-            f"{path}: unknown filter {reprlib.repr(name)}; known filters: {', '.join(registry.FILTERS)}")
+            f"{path}: unknown filter {reprlib.repr(name)}; known filters: "
+            f"{', '.join(registry.FILTERS)}")
     return registry.FILTERS[name]
 
 
@@ -87,7 +88,8 @@ class Step:
         """Builds a Step from its JSON object `{"filter": NAME, PARAM: VALUE, ...}`; errors name
         `path` (e.g. "steps[2]")."""
         if not isinstance(obj, dict):
-            raise ProgramError(f"{path}: expected an object with a 'filter' key, got {reprlib.repr(obj)}")
+            raise ProgramError(
+                f"{path}: expected an object with a 'filter' key, got {reprlib.repr(obj)}")
         if "filter" not in obj:
             raise ProgramError(f"{path}: missing key 'filter'")
         name = obj["filter"]
@@ -141,10 +143,11 @@ def _validate_params(name, params, path):
         raise ProgramError(f"{path}: expected a dict of parameters, got {reprlib.repr(params)}")
     for key in kinds:
         if key not in params:
-            raise ProgramError(f"{path}: missing key {reprlib.repr(key)} ({name} takes: {', '.join(kinds)})")
+            raise ProgramError(f"{path}: missing key {key!r} ({name} takes: {', '.join(kinds)})")
     for key in params:
         if key not in kinds:
-            raise ProgramError(f"{path}: unexpected key {reprlib.repr(key)} ({name} takes: {', '.join(kinds)})")
+            raise ProgramError(f"{path}: unexpected key {reprlib.repr(key)} ({name} takes: "
+                               f"{', '.join(kinds)})")
     return {key: kind.validate(params[key], f"{path}.{key}") for key, kind in kinds.items()}
 
 
@@ -176,16 +179,18 @@ class Program:
         expected = ("format", "version", "steps")
         for key in expected:
             if key not in doc:
-                raise ProgramError(f"document: missing key {reprlib.repr(key)}")
+                raise ProgramError(f"document: missing key {key!r}")
         for key in doc:
             if key not in expected:
                 raise ProgramError(
-                    f"document: unexpected key {reprlib.repr(key)} (a program has: {', '.join(expected)})")
+                    f"document: unexpected key {reprlib.repr(key)} (a program has: "
+                    f"{', '.join(expected)})")
         if doc["format"] != FORMAT:
             raise ProgramError(f"format: expected {FORMAT!r}, got {reprlib.repr(doc['format'])}")
         if doc["version"] != VERSION or isinstance(doc["version"], bool):
             raise ProgramError(
-                f"version: unsupported version {reprlib.repr(doc['version'])}; this reader knows {VERSION}")
+                f"version: unsupported version {reprlib.repr(doc['version'])}; this reader "
+                f"knows {VERSION}")
         if not isinstance(doc["steps"], list):
             raise ProgramError(f"steps: expected a list of steps, got {reprlib.repr(doc['steps'])}")
         _check_step_count(len(doc["steps"]))

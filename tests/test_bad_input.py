@@ -51,8 +51,8 @@ CASES = {
     "eval_bomb": Case("exposure.cli.eval", ("--outputs={bombs}", "--targets={targets}"), 1,
                       "bomb.png: is 30000x30000 px", "out"),
     "make_data_bomb": Case("agan.cli.make_data", (
-        "--dataset=folder", "--data_dir={agan_images}", "--image_size=8", "--output_dir={out}/made"),
-        1, "bomb.png: is 30000x30000 px"),
+        "--dataset=folder", "--data_dir={agan_images}", "--image_size=8",
+        "--output_dir={out}/made"), 1, "bomb.png: is 30000x30000 px"),
     # Float RGB TIFFs, which Pillow cannot open for their EXIF.
     "apply_float_tiff": Case("exposure.cli.apply", (
         "--program={program}", "--input={float_tiffs}", "--output={out}/apply_float",

@@ -8,8 +8,14 @@ import pathlib
 from absl import flags
 
 from agan import data, materialize
-from commandline import (BadInput, check_usage, finish_batch, max_image_pixels_flag, progress_flag,
-                         run_main)
+from commandline import (
+    BadInput,
+    check_usage,
+    finish_batch,
+    max_image_pixels_flag,
+    progress_flag,
+    run_main,
+)
 from mobile import pixel_limit
 
 _DATASET = flags.DEFINE_enum(

@@ -9,8 +9,14 @@ batch goes on), 2 for a bad program or bad flags.
 """
 from absl import app, flags
 
-from commandline import (BadInput, check_usage, finish_batch, max_image_pixels_flag, progress_flag,
-                         run_main)
+from commandline import (
+    BadInput,
+    check_usage,
+    finish_batch,
+    max_image_pixels_flag,
+    progress_flag,
+    run_main,
+)
 from exposure import apply as apply_lib
 from exposure.cli import photo_batch_flags
 from mobile import lut, pixel_limit

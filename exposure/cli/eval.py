@@ -6,8 +6,15 @@ reason), 2 for bad flags or folders.
 """
 from absl import flags
 
-from commandline import (EXIT_DONE, EXIT_SOME_INPUTS_FAILED, BadInput, check_usage,
-                         max_image_pixels_flag, progress_flag, run_main)
+from commandline import (
+    EXIT_DONE,
+    EXIT_SOME_INPUTS_FAILED,
+    BadInput,
+    check_usage,
+    max_image_pixels_flag,
+    progress_flag,
+    run_main,
+)
 from exposure import evaluation, metrics
 from mobile import pixel_limit
 

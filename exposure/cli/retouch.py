@@ -10,8 +10,14 @@ on), 2 for bad flags or a bad model directory.
 """
 from absl import flags
 
-from commandline import (BadInput, check_usage, finish_batch, max_image_pixels_flag, progress_flag,
-                         run_main)
+from commandline import (
+    BadInput,
+    check_usage,
+    finish_batch,
+    max_image_pixels_flag,
+    progress_flag,
+    run_main,
+)
 from exposure import agent as agent_lib
 from exposure import apply as apply_lib
 from exposure import retouch as retouch_lib

@@ -227,7 +227,8 @@ def test_num_params():
 
 
 @pytest.mark.parametrize("text, message", [
-    ('{"steps": ' + "[" * 100_000 + "]" * 100_000 + "}", "not valid JSON for a program: nested too deeply"),
+    ('{"steps": ' + "[" * 100_000 + "]" * 100_000 + "}",
+     "not valid JSON for a program: nested too deeply"),
     ('{"ev": 1' + "0" * 4999 + "}", "an integer of more than 4300 digits"),
 ])
 def test_json_the_parser_refuses_is_a_program_error(text, message):
@@ -237,7 +238,8 @@ def test_json_the_parser_refuses_is_a_program_error(text, message):
 
 def test_values_too_large_or_deep_for_a_message_are_cut():
     huge = _doc({"filter": "exposure", "ev": 10**400})
-    with pytest.raises(P.ProgramError, match=r"steps\[0\]\.ev: 1000.*\.\.\..*is too large for a number"):
+    with pytest.raises(P.ProgramError,
+                       match=r"steps\[0\]\.ev: 1000.*\.\.\..*is too large for a number"):
         P.Program.from_dict(huge)
     nested = _doc(json.loads("[" * 900 + "]" * 900))
     with pytest.raises(P.ProgramError) as info:
