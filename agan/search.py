@@ -59,7 +59,8 @@ class SearchConfig:
     num_operations: int = flag_field(
         search_space.NUM_OPERATIONS,
         "Operations the controller samples per module (paper: 6). Fewer make smaller cells, "
-        "cheaper children and a smaller policy to learn.", lower_bound=1)
+        "cheaper children and a smaller policy to learn.", lower_bound=1,
+        upper_bound=search_space.MAX_OPERATIONS)
     controller_learning_rate: float = flag_field(
         controller_module.LEARNING_RATE,
         "Adam learning rate of the controller (paper: 0.0006).", lower_bound=0.0)
@@ -99,6 +100,9 @@ class SearchConfig:
                      "controller_learning_rate"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name}: expected > 0, got {getattr(self, name)}")
+        if self.num_operations > search_space.MAX_OPERATIONS:
+            raise ValueError(f"num_operations: a module holds at most "
+                             f"{search_space.MAX_OPERATIONS} operations, got {self.num_operations}")
         if self.max_retries_per_trial < 0:
             raise ValueError(f"max_retries_per_trial: expected >= 0, got {self.max_retries_per_trial}")
         if self.is_max is not None and not self.is_max > self.is_min:

@@ -19,6 +19,10 @@ from exposure import image_io, networks
 from exposure.data import area_resize
 from mobile.fast_render import Renderer
 
+# Most programs drawn per photo: each is a full-resolution output, and all of a photo's samples
+# run through the agent as one batch.
+MAX_SAMPLES = 100
+
 
 @dataclasses.dataclass
 class RetouchReport:
@@ -68,7 +72,7 @@ def retouch(agent, pairs, *, samples=1, seed=0, strip=False, fast=True, bits=Non
 
     Args:
       pairs: [(input path, output path)], e.g. from `exposure.apply.plan`.
-      samples: programs per photo (>= 1); 1 is deterministic.
+      samples: programs per photo (1 to MAX_SAMPLES); 1 is deterministic.
       seed: seed of the sampled programs (photo k uses the stateless seed [seed, k]).
       strip, fast, bits, tiff_encoding: as `exposure.apply.apply_one`.
       echo: called with each photo's printed program.
@@ -82,8 +86,8 @@ def retouch(agent, pairs, *, samples=1, seed=0, strip=False, fast=True, bits=Non
       another output of the batch or (without `overwrite`) any existing file is a failure, and
       nothing is written for it. A photo's program JSON is written after its image.
     """
-    if samples < 1:
-        raise ValueError(f"samples must be >= 1, got {samples}")
+    if not 1 <= samples <= MAX_SAMPLES:
+        raise ValueError(f"samples must be 1 to {MAX_SAMPLES}, got {samples}")
     inputs = {pathlib.Path(path).resolve() for path in [s for s, _ in pairs] + list(keep)}
     claimed = set()
     report = RetouchReport()

@@ -11,7 +11,7 @@ import math
 import pathlib
 
 from exposure.image_io import TIFF_ENCODINGS
-from mobile import registry
+from mobile import program, registry
 from mobile.atomic import atomic_output
 
 CONFIG_FILE = "config.json"
@@ -114,6 +114,9 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}: expected an integer >= 1, got {value!r}")
+        if self.num_steps > program.MAX_STEPS:
+            raise ValueError(f"num_steps: a program holds at most {program.MAX_STEPS} steps, got "
+                             f"{self.num_steps}")
         for name in ("critic_boost_steps", "critic_boost_first", "critic_boost_every"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:

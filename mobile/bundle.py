@@ -32,8 +32,10 @@ def load_sidecar(path):
         document = json.loads(path.read_text(encoding="utf-8"))
     except OSError as e:
         raise ValueError(f"{path}: cannot read the sidecar: {e.strerror}") from e
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{path}: not valid JSON: {e}") from e
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path}: not UTF-8 text ({e})") from None
+    except (ValueError, RecursionError) as e:  # not JSON, nested too deeply, a huge integer
+        raise ValueError(f"{path}: not valid JSON: {e}") from None
     try:
         manifest_lib.shader_ids_for_predictor(document)
     except (ValueError, KeyError, TypeError) as e:
@@ -48,20 +50,19 @@ def write_bundle(output_dir, program=None, sidecar=None, lut_size=lut_lib.DEFAUL
       output_dir: folder to write into.
       program: optional mobile.program.Program: adds program.json, lut.bin and its uniforms.
       sidecar: optional predictor sidecar document (dict) for the predictor -> shader mapping.
-      lut_size: LUT nodes per axis (>= 2).
+      lut_size: LUT nodes per axis (2 to mobile.lut.MAX_SIZE).
 
     Returns:
       list of the paths written (pathlib.Path), in write order (manifest.json last).
     """
-    if int(lut_size) != lut_size or lut_size < 2:
-        raise ValueError(f"lut_size must be an integer >= 2, got {lut_size!r}")
+    lut_size = lut_lib.check_size(lut_size)
     output_dir = pathlib.Path(output_dir)
-    document = manifest_lib.build_manifest(program, int(lut_size), sidecar)
+    document = manifest_lib.build_manifest(program, lut_size, sidecar)
     files = {}
     for name in shader_source.SHADERS:
         files[f"shaders/{name}"] = shader_source.load(name).encode("utf-8")
     if program is not None:
-        table = lut_lib.bake(program, int(lut_size)).astype("<f4")
+        table = lut_lib.bake(program, lut_size).astype("<f4")
         files[LUT_FILE] = table.tobytes()
         files[PROGRAM_FILE] = program.to_json().encode("utf-8")
         document["lut_path"]["lut_texture"]["file"] = LUT_FILE

@@ -13,11 +13,20 @@ on), 2 for bad flags or a bad model directory.
 """
 from absl import flags
 
-from commandline import BadInput, check_usage, finish_batch, overwrite_flag, progress_flag, run_main
+from commandline import (
+    BadInput,
+    check_usage,
+    finish_batch,
+    max_image_pixels_flag,
+    overwrite_flag,
+    progress_flag,
+    run_main,
+)
 from exposure import agent as agent_lib
 from exposure import apply as apply_lib
 from exposure import retouch as retouch_lib
 from exposure.cli import photo_batch_flags
+from mobile import pixel_limit
 
 _MODEL_DIR = flags.DEFINE_string(
     "model_dir", None, "Model directory written by exposure_train (config.json, checkpoints/).")
@@ -25,7 +34,7 @@ _PHOTOS = photo_batch_flags()
 _SAMPLES = flags.DEFINE_integer(
     "samples", 1, "Programs per photo. 1: the deterministic program (most probable filter at "
                   "each step). N > 1: N sampled programs written as <stem>_s0 ... <stem>_s<N-1>.",
-    lower_bound=1)
+    lower_bound=1, upper_bound=retouch_lib.MAX_SAMPLES)
 _SEED = flags.DEFINE_integer("seed", 0, "Seed of the sampled programs (--samples > 1).")
 _SAMPLE_DROPOUT = flags.DEFINE_bool(
     "sample_dropout", True,
@@ -36,11 +45,13 @@ _FAST = flags.DEFINE_bool(
                   "--nofast renders with the exact numpy renderer.")
 _OVERWRITE = overwrite_flag()
 _PROGRESS = progress_flag()
+_MAX_IMAGE_PIXELS = max_image_pixels_flag()
 
 
 def main(argv):
     check_usage(argv, _MODEL_DIR, _PHOTOS.input, _PHOTOS.output)
     bits = int(_PHOTOS.bits.value) if _PHOTOS.bits.value else None
+    pixel_limit.set_max_pixels(_MAX_IMAGE_PIXELS.value)
     try:
         agent = agent_lib.load_agent(_MODEL_DIR.value, sample_dropout=_SAMPLE_DROPOUT.value)
     except (OSError, ValueError) as error:

@@ -14,9 +14,17 @@ import sys
 
 from absl import app, flags
 
-from commandline import BadInput, check_usage, model_lock, progress_flag, run_main
+from commandline import (
+    BadInput,
+    check_usage,
+    max_image_pixels_flag,
+    model_lock,
+    progress_flag,
+    run_main,
+)
 from exposure import train as train_lib
 from exposure.cli import training_flags
+from mobile import pixel_limit
 
 _RAW_DIR = flags.DEFINE_string(
     "raw_dir", None, "Folder of input photos (RAW such as DNG/CR2/NEF, TIFF, PNG, JPEG), read "
@@ -35,6 +43,7 @@ _HELDOUT_TRUTH_DIR = flags.DEFINE_string(
                                "(same file stem), to score ΔE2000 against.")
 _TRAINING = training_flags()
 _PROGRESS = progress_flag()
+_MAX_IMAGE_PIXELS = max_image_pixels_flag()
 
 
 def main(argv):
@@ -42,6 +51,7 @@ def main(argv):
     if _HELDOUT_TRUTH_DIR.value and not _HELDOUT_DIR.value:
         raise app.UsageError("--heldout_truth_dir needs --heldout_dir")
     config = _TRAINING.config()
+    pixel_limit.set_max_pixels(_MAX_IMAGE_PIXELS.value)
     try:
         with model_lock.hold(_OUTPUT_DIR.value, "exposure_train"):
             summary = train_lib.train(

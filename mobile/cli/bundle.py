@@ -19,7 +19,7 @@ _SIDECAR = flags.DEFINE_string(
     "model (predictor.tflite.json): adds the predictor filter index -> shader filter id table to the manifest.")
 _LUT_SIZE = flags.DEFINE_integer(
     "lut_size", lut_lib.DEFAULT_SIZE, "3D LUT nodes per axis for the LUT path (33 or 65 usual).",
-    lower_bound=2)
+    lower_bound=2, upper_bound=lut_lib.MAX_SIZE)
 
 
 def main(argv):

@@ -8,6 +8,7 @@ import sys
 import numpy as np
 import pytest
 import tensorflow as tf
+import tifffile
 from PIL import Image
 
 from exposure import agent as agent_lib
@@ -16,6 +17,7 @@ from exposure.image_io import read_linear
 from mobile.program import Program
 from mobile.render import render
 from tests.exposure.photo_fixtures import smooth_linear_image, write_test_dng
+from tests.helpers.image_bombs import write_png_bomb
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -163,3 +165,21 @@ def test_a_damaged_latest_checkpoint_is_named_and_the_one_before_used(model_dir,
     assert "using ckpt-1 instead" in result.stderr
     expected = retouch.decide(agent_lib.load_agent(model_dir), read_linear(photos / "sky.jpg"))
     assert Program.load(tmp_path / "sky.json") == expected[0]
+
+
+def test_a_bomb_is_skipped_and_float_tiffs_are_retouched(model_dir, tmp_path):
+    agent = agent_lib.load_agent(model_dir)
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    write_png_bomb(photos / "bomb.png")
+    rng = np.random.default_rng(0)
+    for dtype in ("float32", "float16"):  # Pillow cannot read their EXIF; it is optional
+        tifffile.imwrite(photos / f"{dtype}.tif", rng.random((64, 80, 3)).astype(dtype),
+                         photometric="rgb")
+    pairs = [(p, tmp_path / "out" / f"{p.stem}.png") for p in sorted(photos.iterdir())]
+    report = retouch.retouch(agent, pairs, progress=False, echo=lambda _: None)
+    ((failed, reason),) = report.failures
+    assert failed.endswith("bomb.png") and "is 30000x30000 px" in reason
+    assert "--max_image_pixels" in reason
+    for dtype in ("float32", "float16"):
+        assert Image.open(tmp_path / "out" / f"{dtype}.png").size == (80, 64)
