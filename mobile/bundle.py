@@ -115,8 +115,9 @@ LITERTJS_FILES = {
        for name in (f"{build}.js", f"{build}.wasm")},
 }
 TFLITE_IDENTIFIER = b"TFL3"  # bytes 4..8 of a TFLite flatbuffer (its file_identifier)
-# How Multipliers.format and Curve.format print each value ("{:.2f}", mobile/parameters.py).
-_MULTIPLIER_AND_CURVE_DECIMALS = 2
+# How Gamma.format, Multipliers.format and Curve.format print each value ("{:.2f}", no sign;
+# mobile/parameters.py).
+_FIXED_DECIMALS = 2
 
 
 def default_litertjs_dir():
@@ -140,16 +141,19 @@ def _printed_number(fmt):
 
 def _control(key, kind):
     """One step parameter as the app's sliders and printing see it (see `web_filters`)."""
-    if isinstance(kind, Scalar):  # Gamma too: one number in [low, high]
-        return {"key": key, "kind": "gamma" if isinstance(kind, Gamma) else "scalar",
-                "low": kind.low, "high": kind.high, **_printed_number(kind.fmt)}
+    if isinstance(kind, Gamma):
+        return {"key": key, "kind": "gamma", "low": kind.low, "high": kind.high,
+                "sign": False, "decimals": _FIXED_DECIMALS}
+    if isinstance(kind, Scalar):
+        return {"key": key, "kind": "scalar", "low": kind.low, "high": kind.high,
+                **_printed_number(kind.fmt)}
     if isinstance(kind, Multipliers):
         return {"key": key, "kind": "multipliers", "log_range": kind.log_range,
-                "sign": False, "decimals": _MULTIPLIER_AND_CURVE_DECIMALS}
+                "sign": False, "decimals": _FIXED_DECIMALS}
     if isinstance(kind, Curve):
         return {"key": key, "kind": "curve", "channels": kind.channels, "segments": CURVE_SEGMENTS,
                 "low": kind.low, "high": kind.high,
-                "sign": False, "decimals": _MULTIPLIER_AND_CURVE_DECIMALS}
+                "sign": False, "decimals": _FIXED_DECIMALS}
     raise ValueError(f"parameter {key!r}: the web app has no control for {type(kind).__name__}")
 
 

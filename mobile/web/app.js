@@ -1,7 +1,8 @@
 // The camera app: a camera frame or a picked photo -> the predictor's program (LiteRT.js) ->
 // the full-resolution image through program.frag (WebGL2), sliders per step parameter, and the
 // image (JPEG) and program (JSON, loadable by exposure_apply) to save. `window.exposureApp.last`
-// holds the last retouch (thumbnail, predictor outputs, name) for inspection from the console.
+// holds the last retouch (thumbnail, predictor outputs, name) and `.renderer` the renderer, for
+// inspection from the console.
 import {checkSize, decodeFile, grabFrame, linearTexture, PhotoError, thumbnail} from "./photo.js";
 import {loadPredictor, ModelError} from "./predictor.js";
 import {printProgram, programJson, stepsFromPredictor, uniforms} from "./program.js";
@@ -156,6 +157,7 @@ async function start() {
       fetchText("filters.json")]);
     table = JSON.parse(filters);
     renderer = new ProgramRenderer(ui.canvas, {vertex, fragment});
+    app.renderer = renderer;
     status("Loading the model…");
     predictor = await loadPredictor();
   } catch (error) {
