@@ -263,7 +263,7 @@ def write_web_app(output_dir, model_path, sidecar_path=None, litertjs_dir=None, 
                             + ";\n").encode("utf-8")
     written = write_bundle(output_dir, program, sidecar, lut_size)
     for name, data in files.items():
-        if not (output_dir / name) in written:
+        if (output_dir / name) not in written:
             write_bytes_atomically(output_dir / name, data)
             written.append(output_dir / name)
     return written

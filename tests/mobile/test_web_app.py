@@ -8,7 +8,6 @@ One browser session for the module (software WebGL2: SwiftShader), a tiny traine
 driver (Debian `chromium chromium-driver`, installed by .ci/run).
 """
 import json
-import pathlib
 import re
 import shutil
 import subprocess
@@ -20,13 +19,13 @@ from PIL import Image
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from exposure import builtin_data, image_io
-from exposure.data import area_resize
 from export import predictor as predictor_lib
 from export.tflite import TFLitePredictor
-from mobile import bundle, manifest, program as program_lib
+from exposure import builtin_data, image_io
+from exposure.data import area_resize
+from mobile import bundle, manifest
+from mobile import program as program_lib
 from mobile.render import render
-from mobile.srgb import srgb_to_linear
 from tests.codes import assert_codes_match
 from tests.export.conftest import train_tiny_model
 from tests.helpers.random_programs import random_program
