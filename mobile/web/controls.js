@@ -5,7 +5,7 @@
 //   multipliers: ln(g/r) and ln(b/r) in [-log_range, log_range], luminance kept;
 //   curve: each segment's slope in [low, high], the curve normalized to end at 1 (the
 //   predictor's own t * 8 / sum(t)), so slope ratios stay within high / low.
-import {formatFixed} from "./program.js";
+import {formatFixed, printValue} from "./program.js";
 
 const STEPS = 1000;  // slider positions across a range
 
@@ -28,7 +28,7 @@ function slider(label, low, high, value, show, onInput) {
 }
 
 function scalarControls(control, params, changed) {
-  const number = () => formatFixed(params[control.key], control.decimals, control.sign);
+  const number = () => printValue(control, params[control.key]);
   if (control.kind === "scalar") {
     return [slider(control.key, control.low, control.high, params[control.key], number, (v) => {
       params[control.key] = v;

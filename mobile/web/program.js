@@ -93,7 +93,8 @@ export function uniforms(steps, table) {
   return {numSteps: steps.length, filter, params};
 }
 
-function printValue(control, value) {
+/** One control's value as the printed program writes it. */
+export function printValue(control, value) {
   const number = (v) => formatFixed(v, control.decimals, control.sign);
   if (control.kind === "scalar") return number(value);
   if (control.kind === "gamma") return value < 1 ? `1/${number(1 / value)}` : number(value);

@@ -150,7 +150,7 @@ def wait_for_download(folder, name, timeout=TIMEOUT_S):
 def screenshot(site, photo, output):
     """Saves a PNG of the app in `site` after retouching `photo` to `output`."""
     downloads = pathlib.Path(output).parent
-    session = start_browser(downloads, size=(1100, 760))
+    session = start_browser(downloads, size=(1100, 900))
     try:
         with serve(site) as url:
             error = open_app(session, url + "/") or pick_photo(session, photo)
