@@ -19,7 +19,7 @@ import pathlib
 
 from export import predictor as predictor_lib
 from mobile import program as program_lib
-from mobile import registry
+from mobile import manifest, registry
 from mobile.atomic import write_bytes_atomically
 
 FORMAT = "exposure-predictor"
@@ -86,11 +86,7 @@ def write(path, document):
     write_bytes_atomically(pathlib.Path(path), text.encode("utf-8"))
 
 
-def sidecar_path(model_path):
-    """The sidecar of `model_path`: its full name with `.json` added (`predictor.tflite.json`),
-    so that models of one stem (`predictor.tflite`, `predictor.onnx`) each keep their own."""
-    model_path = pathlib.Path(model_path)
-    return model_path.with_name(model_path.name + ".json")
+sidecar_path = manifest.sidecar_path  # the naming rule lives with the sidecar's consumers
 
 
 def check_outputs(model_path, overwrite=False):
