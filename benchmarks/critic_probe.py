@@ -90,7 +90,7 @@ def main(argv):
                       for i in range(n)])
     as_is = linear_to_srgb(np.clip(held.thumbnails, 0, 1))
     print(f"{n} held-out photos x {p} programs: ΔE2000 median {np.median(delta):.2f}; "
-          f"photos as-is {np.median([metrics.delta_e2000(a, t).mean() for a, t in zip(as_is, truth)]):.2f}")
+          f"photos as-is {np.median([metrics.delta_e2000(a, t).mean() for a, t in zip(as_is, truth, strict=True)]):.2f}")
     fakes = _batches(raw, config.batch_size, 1)
     reals = _batches(targets, config.batch_size, 2)
     began = time.perf_counter()

@@ -18,8 +18,8 @@ import json
 import pathlib
 
 from export import predictor as predictor_lib
-from mobile import program as program_lib
 from mobile import manifest, registry
+from mobile import program as program_lib
 from mobile.atomic import write_bytes_atomically
 
 FORMAT = "exposure-predictor"

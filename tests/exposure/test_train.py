@@ -97,9 +97,10 @@ def test_the_averaged_policy_is_what_retouching_loads(photos, tmp_path):
     images = tf.constant(np.random.default_rng(2).uniform(0, 1, (4, 64, 64, 3)), tf.float32)
     before = [w.numpy() for w in learner.policy.weights]
     learner.actor_step(images, tf.zeros([4, 4]), tf.zeros([4], tf.int32), tf.constant(0.0))
-    moved = [not np.array_equal(b, w.numpy()) for b, w in zip(before, learner.policy.weights)]
+    moved = [not np.array_equal(b, w.numpy())
+             for b, w in zip(before, learner.policy.weights, strict=True)]
     assert any(moved)
-    for b, w, mean, m in zip(before, learner.policy.weights, learner.average.weights, moved):
+    for b, w, mean in zip(before, learner.policy.weights, learner.average.weights, strict=True):
         # One update with decay 0.5: halfway between the start and the new weights.
         np.testing.assert_allclose(mean.numpy(), 0.5 * b + 0.5 * w.numpy(), rtol=1e-5, atol=1e-7)
     model = tmp_path / "model"
