@@ -133,6 +133,8 @@ def test_config_validation_names_the_field():
         TrainConfig(tiff_encoding="log")
     with pytest.raises(ValueError, match="num_steps: mask_used_filters"):
         TrainConfig(filters=("exposure", "gamma"), num_steps=3, mask_used_filters=True)
+    with pytest.raises(ValueError, match="num_steps: a program holds at most 100 steps, got 101"):
+        TrainConfig(num_steps=101, mask_used_filters=False)
 
 
 def test_schedules_follow_the_paper():
