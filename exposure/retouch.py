@@ -9,6 +9,7 @@ many programs per photo (stochastic filter choice and test-time dropout, seeded)
 `<stem>_s0<ext>`, `<stem>_s1<ext>`, ... A photo that fails is reported and the batch goes on.
 """
 import dataclasses
+import os
 import pathlib
 
 import numpy as np
@@ -20,6 +21,10 @@ from exposure import image_io, networks
 from exposure.data import area_resize
 from exposure.pipeline import pipelined
 from mobile.fast_render import Renderer
+
+# Most programs drawn per photo: each is a full-resolution output, and all of a photo's samples
+# run through the agent as one batch.
+MAX_SAMPLES = 100
 
 
 @dataclasses.dataclass
@@ -74,25 +79,33 @@ def decide(agent, linear, *, samples=1, seed=(0, 0)):
 
 
 def retouch(agent, pairs, *, samples=1, seed=0, strip=False, fast=True, bits=None,
-            tiff_encoding="srgb", demosaic=image_io.DEFAULT_DEMOSAIC, progress=True, echo=print):
+            tiff_encoding="srgb", demosaic=image_io.DEFAULT_DEMOSAIC, progress=True, echo=print,
+            overwrite=False, keep=()):
     """Retouches every (input, output) pair with `agent` (from `exposure.agent.load_agent`).
 
-    Decoding, deciding and rendering, and writing overlap (`exposure.pipeline`: at most 3
-    decoded photos and 3 photos' outputs in memory at once).
+    Decoding, deciding and rendering, and writing overlap (`exposure.pipeline`): at most 3
+    decoded photos in memory at once, and 3 photos' first outputs (further samples are rendered
+    one at a time as they are written).
 
     Args:
       pairs: [(input path, output path)], e.g. from `exposure.apply.plan`.
-      samples: programs per photo (>= 1); 1 is deterministic.
+      samples: programs per photo (1 to MAX_SAMPLES); 1 is deterministic.
       seed: seed of the sampled programs (photo k uses the stateless seed [seed, k]).
       strip, fast, bits, tiff_encoding, demosaic: as `exposure.apply.apply_one`.
       echo: called with each photo's printed program, in input order.
+      overwrite: replace output files that exist already (an earlier run's); otherwise a photo
+        with such a file is a failure.
+      keep: files never replaced, as the inputs, even with `overwrite`: the other files of the
+        input folder (`exposure.apply.plan`'s skipped ones, such as a.json beside a.jpg).
 
     Returns:
-      RetouchReport. An output that would overwrite an input or another output is a failure.
+      RetouchReport. A photo with an output that would replace an input, a file of `keep`,
+      another output of the batch or (without `overwrite`) any existing file is a failure, and
+      nothing is written for it. A photo's program JSON is written after its image.
     """
-    if samples < 1:
-        raise ValueError(f"samples must be >= 1, got {samples}")
-    inputs = {pathlib.Path(source).resolve() for source, _ in pairs}
+    if not 1 <= samples <= MAX_SAMPLES:
+        raise ValueError(f"samples must be 1 to {MAX_SAMPLES}, got {samples}")
+    inputs = {pathlib.Path(path).resolve() for path in [s for s, _ in pairs] + list(keep)}
     claimed = set()
     report = RetouchReport()
 
@@ -102,33 +115,37 @@ def retouch(agent, pairs, *, samples=1, seed=0, strip=False, fast=True, bits=Non
         files = [f for out in outputs for f in
                  [out, program_path(out)] + ([apply_lib.strip_path(out)] if strip else [])]
         clash = [f for f in files if f.resolve() in inputs or f.resolve() in claimed]
-        if clash:
-            raise ValueError(f"refusing to overwrite {clash[0]} (an input or another output of "
-                             f"this batch)")
+        existing = [] if overwrite else [f for f in files if os.path.lexists(f)]
+        if clash or existing:
+            problem = (f"{clash[0]} (a file of the input or another output of this batch)"
+                       if clash else f"{existing[0]}: it exists and this run did not write it "
+                                     f"(--overwrite replaces it)")
+            raise ValueError(f"refusing to overwrite {problem}")
         claimed.update(f.resolve() for f in files)
         apply_lib.output_bits(target, bits)
         return job, outputs, apply_lib.decode(source, tiff_encoding=tiff_encoding,
                                               demosaic=demosaic)
 
     def draw(read_job):
-        (k, (source, target)), outputs, decoded = read_job
+        (k, (source, _)), outputs, decoded = read_job
         programs = decide(agent, decoded.photo, samples=samples, seed=(seed, k))
-        rendered = []
+        renderers = []
         for out, program in zip(outputs, programs, strict=True):
             echo(f"{source} -> {out}\n{program}")
-            renderer = Renderer(program, fast=fast)
-            output = apply_lib.render(renderer, decoded.photo, apply_lib.output_bits(out, bits))
-            rendered.append((out, renderer, output))
-        return source, decoded, rendered
+            renderers.append((out, Renderer(program, fast=fast)))
+        out, renderer = renderers[0]
+        first = apply_lib.render(renderer, decoded.photo, apply_lib.output_bits(out, bits))
+        return source, decoded, renderers, first
 
     def save(drawn):
-        source, decoded, rendered = drawn
+        source, decoded, renderers, first = drawn
         written, programs = [], []
-        for out, renderer, output in rendered:
-            out.parent.mkdir(parents=True, exist_ok=True)
+        for index, (out, renderer) in enumerate(renderers):
+            output = first if index == 0 else apply_lib.render(
+                renderer, decoded.photo, apply_lib.output_bits(out, bits))
+            written += apply_lib.write(renderer, decoded, output, out, bits=bits, strip=strip)
             renderer.program.save(program_path(out))
             written.append(program_path(out))
-            written += apply_lib.write(renderer, decoded, output, out, bits=bits, strip=strip)
             programs.append((str(source), str(out), renderer.program))
         return written, programs
 

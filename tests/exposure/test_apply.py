@@ -12,8 +12,9 @@ import tifffile
 from PIL import Image
 
 from exposure import apply as apply_lib
-from exposure.image_io import read_linear
+from exposure.image_io import ImageReadError, read_linear
 from mobile import cube, lut
+from mobile.fast_render import Renderer
 from mobile.program import Program, Step
 from mobile.render import render
 from tests.codes import assert_codes_match
@@ -199,3 +200,20 @@ def test_exact_is_the_renderer_on_the_stored_codes(tmp_path):
     written = tifffile.imread(tmp_path / "out.tif")
     assert written.dtype == np.uint16
     assert_codes_match(written, _exact_codes(source, bits=16))
+
+
+def test_float_rgb_tiffs_are_written_without_exif(tmp_path):
+    rng = np.random.default_rng(7)
+    renderer = Renderer(PROGRAM)
+    for dtype in ("float32", "float16"):
+        source = tmp_path / f"{dtype}.tif"
+        tifffile.imwrite(source, rng.random((64, 80, 3)).astype(dtype), photometric="rgb")
+        (target,) = apply_lib.apply_one(renderer, source, tmp_path / f"{dtype}.jpg")
+        with Image.open(target) as image:
+            assert image.size == (80, 64) and not image.getexif()
+
+
+def test_a_fifo_as_input_is_named_as_such(tmp_path):
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(ImageReadError, match=r"pipe: is not a regular file or folder \(a FIFO"):
+        apply_lib.plan(tmp_path / "pipe", tmp_path / "out.jpg")
