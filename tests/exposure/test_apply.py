@@ -13,12 +13,13 @@ from PIL import Image
 
 from exposure import apply as apply_lib
 from exposure.image_io import ImageReadError, read_linear
-from mobile import cube, lut
+from mobile import cube, lut, opencolorio_lut
 from mobile.fast_render import Renderer
 from mobile.program import Program, Step
 from mobile.render import render
 from tests.codes import assert_codes_match
 from tests.exposure.photo_fixtures import smooth_linear_image, write_test_dng
+from tests.helpers.raw_photos import photo_srgb, write_photo_dng
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PROGRAM = Program((
@@ -160,14 +161,13 @@ def test_cube_export_and_bad_flags(tmp_path, program_file):
 
 
 def _write_input(path, kind):
-    """A photo-like input of one real format: smooth ramps plus noise."""
-    rng = np.random.default_rng(7)
-    srgb = np.clip(smooth_linear_image(64, 80) ** (1 / 2.2) + rng.normal(0, 0.03, (64, 80, 3)),
-                   0.0, 1.0)
+    """The astronaut photo at 96x128 in one real format: a camera-like DNG (Bayer, sensor noise),
+    a 16-bit TIFF or PNG, or an 8-bit JPEG."""
     if kind == "dng":
-        write_test_dng(path, np.clip(smooth_linear_image(64, 80) + rng.normal(0, 0.02, srgb.shape),
-                                     0.0, 1.0))
-    elif kind == "tif":
+        write_photo_dng(path, 128, 96, seed=7)
+        return
+    srgb = photo_srgb(128, 96)
+    if kind == "tif":
         tifffile.imwrite(path, np.rint(srgb * 65535).astype(np.uint16), photometric="rgb")
     elif kind == "png":
         path.write_bytes(imagecodecs.png_encode(np.rint(srgb * 65535).astype(np.uint16)))
@@ -175,20 +175,36 @@ def _write_input(path, kind):
         Image.fromarray(np.rint(srgb * 255).astype(np.uint8)).save(path, quality=90)
 
 
+@pytest.fixture(params=["opencolorio", "numpy"])
+def lut_backend(request, monkeypatch):
+    """The backend the fast 3D LUT path runs on: OpenColorIO (the `fast` extra; CI installs it),
+    or the numpy fallback, forced by making OpenColorIO unavailable."""
+    if request.param == "opencolorio":
+        pytest.importorskip("PyOpenColorIO")
+    else:
+        monkeypatch.setattr(opencolorio_lut, "ocio", None)
+    assert Renderer(PROGRAM).backend(np.uint16) == request.param
+    return request.param
+
+
+@pytest.mark.parametrize("bits", [8, 16])
 @pytest.mark.parametrize("kind", ["dng", "tif", "png", "jpg"])
-def test_fast_output_is_within_the_stated_bounds_of_exact(tmp_path, kind):
+def test_fast_output_is_within_the_stated_bounds_of_exact(tmp_path, kind, bits, lut_backend):
     source = tmp_path / f"in.{kind}"
     _write_input(source, kind)
     outputs = {}
     for fast in (True, False):
         target = tmp_path / f"{'fast' if fast else 'exact'}.png"
-        report = apply_lib.apply_program(PROGRAM, [(source, target)], fast=fast, progress=False)
+        report = apply_lib.apply_program(PROGRAM, [(source, target)], fast=fast, bits=bits,
+                                         progress=False)
         assert report.failures == []
         outputs[fast] = imagecodecs.png_decode(target.read_bytes())
+        assert outputs[fast].dtype == (np.uint8 if bits == 8 else np.uint16)
     if kind == "jpg":  # 8-bit input: the exact table (or the exact render), within one code
         assert_codes_match(outputs[True], outputs[False])
         return
-    error = np.abs(outputs[True].astype(int) - outputs[False])
+    # The bounds are in 8-bit output codes (one 8-bit code is 257 16-bit codes).
+    error = np.abs(outputs[True].astype(float) - outputs[False]) / (1 if bits == 8 else 257)
     mean_bound, p99_bound = lut.ERROR_BOUNDS_CODES[65]
     assert 0 < error.mean() <= mean_bound and np.percentile(error, 99) <= p99_bound
 
