@@ -25,6 +25,7 @@ photos/s overall and the peak resident memory of the process.
 Without --model_dir the agent is untrained (same network, same cost per decision).
 """
 import io
+import os
 import pathlib
 import resource
 import shutil
@@ -86,6 +87,18 @@ def dense_area_resize(image, size):
     return np.tensordot(reduced, weights(image.shape[1]), axes=(1, 1)).transpose(0, 2, 1)
 
 
+def load_text():
+    """The machine's 1, 5 and 15 minute load averages (2 cores here: above 2, others compete)."""
+    return "load average " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def timed_retouch(agent, pairs):
+    """(wall seconds, CPU seconds of this process, report) of `exposure.retouch.retouch`."""
+    cpu, began = time.process_time(), time.perf_counter()
+    report = retouch.retouch(agent, pairs, progress=False, echo=lambda _: None)
+    return time.perf_counter() - began, time.process_time() - cpu, report
+
+
 def make_agent():
     if _MODEL_DIR.value:
         return agent_lib.load_agent(_MODEL_DIR.value)
@@ -127,7 +140,7 @@ def photo_mode(tmp):
     write_photo_dng(raw, _WIDTH.value, _HEIGHT.value)
     agent = make_agent()
     program = random_program(np.random.default_rng(0))
-    print(f"{_WIDTH.value}x{_HEIGHT.value} DNG, program: {program}")
+    print(f"{_WIDTH.value}x{_HEIGHT.value} DNG, program: {program}; {load_text()}")
     print(f"{'stage':<44} {'before':>11}  {'after':>11}")
 
     decode_before, linear = best_of(repeats, lambda: image_io.read_linear(raw, demosaic="ahd"))
@@ -190,6 +203,10 @@ def photo_mode(tmp):
     before = decode_before + thumb_before + decisions - thumb_after + render_before + write_before
     after = decode_after + decisions + render_after + write_after
     row("one photo: decode + decide + render + write JPEG", before, after)
+    retouch.decide(agent, np.zeros((64, 64, 3), np.float32))
+    wall, cpu, _ = timed_retouch(agent, [(raw, tmp / "retouched.jpg")])
+    print(f"one photo through exposure.retouch.retouch: {wall:.2f} s wall, {cpu:.2f} s CPU; "
+          f"{load_text()}", flush=True)
     demosaic_quality(tmp, raw)
 
 
@@ -203,14 +220,14 @@ def folder_mode(tmp):
     retouch.decide(agent, np.zeros((64, 64, 3), np.float32))  # traces the decision function
     pairs = [(p, out / p.with_suffix(".jpg").name) for p in sorted(folder.glob("*.dng"))]
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    began = time.perf_counter()
-    report = retouch.retouch(agent, pairs, progress=False, echo=lambda _: None)
-    seconds = time.perf_counter() - began
+    print(f"{load_text()} before the batch", flush=True)
+    seconds, cpu, report = timed_retouch(agent, pairs)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(f"exposure.retouch.retouch: {len(pairs)} {_WIDTH.value}x{_HEIGHT.value} DNGs -> JPEG "
           f"in {seconds:.1f} s = {len(pairs) / seconds:.2f} photos/s, {len(report.failures)} "
-          f"failed; peak resident memory {peak / 2**20:.2f} GiB (before the batch "
-          f"{before / 2**20:.2f} GiB)")
+          f"failed; {cpu:.1f} s CPU = {cpu / len(pairs):.2f} CPU s per photo; peak resident "
+          f"memory {peak / 2**20:.2f} GiB (before the batch {before / 2**20:.2f} GiB); "
+          f"{load_text()} after")
 
 
 def main(argv):
