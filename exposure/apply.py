@@ -145,8 +145,8 @@ def apply_program(program, pairs, *, fast=True, bits=None, strip=False, tiff_enc
                   demosaic=image_io.DEFAULT_DEMOSAIC, lut_size=DEFAULT_LUT_SIZE, progress=True):
     """Applies `program` to every (input, output) pair, going on past failures.
 
-    Decoding, rendering and writing overlap (`exposure.pipeline`: at most 3 decoded photos and
-    3 outputs in memory at once). An output that would replace an input of the batch (or the
+    Decoding, rendering and writing overlap (`exposure.pipeline`: at most 5 decoded photos, one
+    in each stage and one waiting between two stages, and 3 outputs in memory at once). An output that would replace an input of the batch (or the
     output of an earlier pair) is a failure; nothing is written for it.
 
     Returns:

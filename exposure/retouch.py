@@ -83,9 +83,9 @@ def retouch(agent, pairs, *, samples=1, seed=0, strip=False, fast=True, bits=Non
             overwrite=False, keep=()):
     """Retouches every (input, output) pair with `agent` (from `exposure.agent.load_agent`).
 
-    Decoding, deciding and rendering, and writing overlap (`exposure.pipeline`): at most 3
-    decoded photos in memory at once, and 3 photos' first outputs (further samples are rendered
-    one at a time as they are written).
+    Decoding, deciding and rendering, and writing overlap (`exposure.pipeline`): at most 5
+    decoded photos in memory at once (one in each stage, one waiting between two stages), and 3
+    photos' first outputs (further samples are rendered one at a time as they are written).
 
     Args:
       pairs: [(input path, output path)], e.g. from `exposure.apply.plan`.
