@@ -54,7 +54,12 @@ def _area_resize_rows(image, size):
     bounds, weights = _area_weights(image.shape[0], size)
     total = np.uint32 if np.issubdtype(image.dtype, np.integer) else image.dtype
     sums = np.stack([image[start:stop].sum(axis=0, dtype=total) for start, stop in bounds])
-    return np.tensordot(weights, sums, axes=(1, 0))
+    sums = sums.astype(np.float64).reshape(len(bounds), -1)
+    out = np.empty((size, sums.shape[1]))
+    for cell, row in enumerate(weights):  # each cell covers a few segments: sparse weights
+        (used,) = np.nonzero(row)
+        np.dot(row[used], sums[used], out=out[cell])
+    return out.reshape((size, *image.shape[1:]))
 
 
 def area_resize(image, size):
@@ -65,8 +70,8 @@ def area_resize(image, size):
     if image.dtype not in (np.uint8, np.uint16, np.float64):
         image = image.astype(np.float32, copy=False)
     reduced = _area_resize_rows(image, size)  # [size, W, C]: one pass over the image
-    return np.ascontiguousarray(_area_resize_rows(reduced.swapaxes(0, 1), size).swapaxes(0, 1),
-                                dtype=np.float32)
+    columns = np.ascontiguousarray(reduced.swapaxes(0, 1))  # [W, size, C]
+    return np.ascontiguousarray(_area_resize_rows(columns, size).swapaxes(0, 1), dtype=np.float32)
 
 
 def random_square_patches(image, rng, *, count=CROPS_PER_IMAGE, size=PATCH_SIZE):
