@@ -59,8 +59,8 @@ DEFAULT_MIN_SIZE = 64
 TRANSFERS = ("linear", "srgb", "prophoto")
 # libraw's demosaic algorithms (rawpy.DemosaicAlgorithm) that the LGPL build of rawpy has.
 DEMOSAIC_ALGORITHMS = ("linear", "vng", "ppg", "ahd", "dcb", "dht", "aahd")
-# Measured by benchmarks/retouch_speed.py (docs/benchmarks.md#full-resolution-speed): PPG was the
-# fastest full-resolution decode and the closest to the true scene of all seven.
+# Measured by benchmarks/retouch_speed.py (docs/benchmarks.md#full-resolution-speed): PPG decoded
+# 24 MP as fast as LINEAR (the fastest) and was the closest to the true scene of all seven.
 DEFAULT_DEMOSAIC = "ppg"
 # A RAW is decoded at half size (one pixel per 2x2 Bayer cell, no demosaicing) for a caller that
 # reduces it to `reduce_to` px when the half-size image still has this many times as many pixels

@@ -49,8 +49,8 @@ def photo_batch_flags():
             "linear)."),
         demosaic=flags.DEFINE_enum(
             "demosaic", DEFAULT_DEMOSAIC, list(DEMOSAIC_ALGORITHMS),
-            "libraw demosaic algorithm for RAW inputs. The default, ppg, was the fastest and "
-            "the closest to the true scene (docs/benchmarks.md#full-resolution-speed); ahd is "
+            "libraw demosaic algorithm for RAW inputs. The default, ppg, was as fast as linear "
+            "(the fastest) and the closest to the true scene (docs/benchmarks.md#full-resolution-speed); ahd is "
             "libraw's own default."),
         strip=flags.DEFINE_bool(
             "strip", False,
