@@ -10,8 +10,8 @@ import tensorflow as tf
 
 
 class FusedAdam(keras.optimizers.Adam):
-    """`keras.optimizers.Adam` (no amsgrad, no weight decay) for dense gradients on the TensorFlow
-    backend, one fused kernel per variable."""
+    """`keras.optimizers.Adam` (no amsgrad) on the TensorFlow backend, one fused kernel per
+    variable; sparse gradients are applied densely."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -19,6 +19,8 @@ class FusedAdam(keras.optimizers.Adam):
             raise ValueError("FusedAdam: amsgrad is not supported")
 
     def update_step(self, gradient, variable, learning_rate):
+        # A gathered weight's gradient (conditional BN's per-class gamma) arrives as IndexedSlices.
+        gradient = tf.convert_to_tensor(gradient)
         index = self._get_variable_index(variable)
         step = tf.cast(self.iterations + 1, variable.dtype)
         beta_1 = tf.cast(self.beta_1, variable.dtype)
