@@ -7,6 +7,12 @@ import tensorflow as tf
 from agan.fused_adam import FusedAdam
 
 
+def _traced_apply(optimizer, variable):
+    """optimizer.apply_gradients for `variable` as a traced step, as agan.train uses it."""
+    return tf.function(lambda gradient: optimizer.apply_gradients([(gradient, variable)]),
+                       autograph=False)
+
+
 @pytest.mark.parametrize("beta_1", [0.0, 0.5])
 def test_fused_adam_follows_keras_adam(beta_1):
     rng = np.random.default_rng(0)
@@ -17,8 +23,7 @@ def test_fused_adam_follows_keras_adam(beta_1):
         variable = keras.Variable(start)
         optimizer = optimizer_class(2e-3, beta_1=beta_1, beta_2=0.9)
         optimizer.build([variable])
-        apply = tf.function(lambda g, o=optimizer, v=variable: o.apply_gradients([(g, v)]),
-                            autograph=False)
+        apply = _traced_apply(optimizer, variable)
         trajectory = []
         for gradient in gradients:
             apply(tf.constant(gradient))
