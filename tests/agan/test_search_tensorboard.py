@@ -1,4 +1,5 @@
 """agan/search_tensorboard.py: a trial's architecture and scores as a run of the HParams dashboard."""
+import pytest
 import tensorflow as tf
 from tensorboard.plugins.hparams import plugin_data_pb2
 
@@ -22,8 +23,8 @@ def test_a_trial_is_written_with_its_architecture_and_scores(tmp_path):
     run_values = [v for e in _events(tmp_path / "tensorboard" / "trial_07") for v in e.summary.value]
     scalars = {v.tag: float(tf.make_ndarray(v.tensor)) for v in run_values
                if v.metadata.plugin_data.plugin_name == "scalars"}
-    assert scalars == {"inception_score": 3.5, "real_inception_score": 7.2, "fid": 41.0,
-                       "reward": 0.67}
+    assert scalars == pytest.approx({"inception_score": 3.5, "real_inception_score": 7.2,
+                                     "fid": 41.0, "reward": 0.67})  # stored as float32
     (session,) = [v for v in run_values if v.metadata.plugin_data.plugin_name == "hparams"]
     data = plugin_data_pb2.HParamsPluginData.FromString(session.metadata.plugin_data.content)
     hparams = {k: v.string_value for k, v in data.session_start_info.hparams.items()}
