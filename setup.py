@@ -31,7 +31,10 @@ setup(
     python_requires=">=3.11",
     packages=["agan", "agan.cli", "commandline", "exposure", "exposure.cli", "export", "export.cli",
               "mobile", "mobile.cli"],
-    package_data={"mobile": ["shaders/*"], "agan": ["architectures/*.json"]},
+    # mobile/web: the camera web app's files (its LiteRT.js runtime comes from `npm ci` there).
+    package_data={"mobile": ["shaders/*", "web/*.html", "web/*.css", "web/*.js", "web/*.md",
+                             "web/package.json", "web/package-lock.json"],
+                  "agan": ["architectures/*.json"]},
     install_requires=[
         "tensorflow>=2.18,<2.22",  # tested: 2.21.0 (Keras 3.15)
         "numpy>=1.26",
@@ -60,7 +63,8 @@ setup(
     ],
     extras_require={
         "and-cuda": ["tensorflow[and-cuda]>=2.18,<2.22"],
-        "dev": ["pytest>=8", "ruff>=0.5"],
+        # selenium (tested 4.51.0): drives headless Chromium in the web app's tests
+        "dev": ["pytest>=8", "ruff>=0.5", "selenium>=4.20"],
     },
     entry_points={"console_scripts": CONSOLE_SCRIPTS},
 )

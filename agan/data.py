@@ -3,10 +3,10 @@
 Sources (``name``): "builtin" (default, rendered shapes, no download), "cifar10", "stl10", "folder"
 (``data_dir`` is the image folder) and "npz" (``data_dir`` is the .npz file).
 Preprocessing (AGAN section 4.1, following SN-GAN): ``x / 128 - 1`` maps uint8 to [-1, 127/128],
-then uniform noise in [0, 1/128) is added, fresh for every batch and epoch.
+then uniform noise in [0, 1/128) is added, fresh for every batch and epoch. Only the tf.data
+functions import TensorFlow: the arrays (agan_make_data) are read and written without it.
 """
 import numpy as np
-import tensorflow as tf
 
 from agan import cifar10, image_folder, npz_arrays, shapes, stl10
 from agan.subset import subset_indices
@@ -44,14 +44,15 @@ def _check(name, split, data_dir):
 
 
 def load_arrays(name="builtin", *, data_dir=None, split="train", limit=None, seed=0,
-                image_size=None, progress=False):
+                image_size=None, progress=False, skipped=None):
     """Loads a dataset as (images uint8 [N, H, W, 3] RGB, labels int32 [N]).
 
     ``limit`` caps N: the builtin set renders samples 0..limit-1 of stream ``seed`` (default counts
     in BUILTIN_SIZES); the others take a subset chosen by ``seed``. ``image_size`` resizes folder
     and npz images (square, area interpolation) and overrides STL-10's 48. Labels are 0..K-1, or
     -1 for unlabeled images (STL-10 "unlabeled"). Missing files raise DatasetNotFoundError (a
-    FileNotFoundError) whose message says what to download and where to put it.
+    FileNotFoundError) whose message says what to download and where to put it. The folder
+    source skips unreadable files, appending (path, reason) to the list ``skipped`` if given.
     """
     _check(name, split, data_dir)
     if name == "builtin":
@@ -76,7 +77,7 @@ def load_arrays(name="builtin", *, data_dir=None, split="train", limit=None, see
                           image_size=image_size or stl10.IMAGE_SIZE, progress=progress)
     if name == "folder":
         return image_folder.load(data_dir, limit=limit, seed=seed, image_size=image_size,
-                                 progress=progress)
+                                 progress=progress, skipped=skipped)
     return npz_arrays.load(data_dir, limit=limit, seed=seed, image_size=image_size)
 
 
@@ -98,6 +99,8 @@ def preprocess(images, seed_or_generator):
     ``tf.random.Generator`` or ``np.random.Generator`` (fresh noise each call). Returns a float32
     tf.Tensor of the input's shape.
     """
+    import tensorflow as tf
+
     images = tf.convert_to_tensor(images)
     if images.dtype != tf.uint8:
         raise ValueError(f"preprocess expects uint8 images, got {images.dtype.name}")
@@ -122,6 +125,8 @@ def make_dataset(name="builtin", *, data_dir=None, split="train", batch_size=64,
     With ``repeat`` the stream is endless and every batch is full; without, the last one may be
     smaller. ``shuffle`` reshuffles the examples each epoch.
     """
+    import tensorflow as tf
+
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     images, labels = load_arrays(name, data_dir=data_dir, split=split, limit=limit, seed=seed,

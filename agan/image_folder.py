@@ -3,7 +3,8 @@
 Layout: ``root/<class>/**/<image>``; sorted subfolder names become labels 0..K-1. A folder with no
 subfolders holding images is one class (label 0). Each image is decoded with EXIF orientation
 applied, converted to 8-bit RGB (grayscale, palette, RGBA, CMYK and 16-bit inputs included),
-centre-cropped to a square when its sides differ, and area-resized to ``image_size``.
+centre-cropped to a square when its sides differ, and area-resized to ``image_size``. An image
+whose header declares more pixels than `mobile.pixel_limit` allows is refused before decoding.
 """
 import logging
 import pathlib
@@ -14,6 +15,7 @@ from tqdm import tqdm
 
 from agan.dataset_files import DatasetFormatError, DatasetNotFoundError
 from agan.subset import subset_indices
+from mobile import pixel_limit
 
 _SIXTEEN_BIT_MODES = ("I;16", "I;16L", "I;16B", "I;16N", "I")
 
@@ -56,12 +58,15 @@ def scan(root):
 def read_rgb(path, image_size=None):
     """One image file as uint8 [H, W, 3] RGB, or [image_size, image_size, 3] when a size is given.
 
-    Raises DatasetFormatError naming the file when it cannot be decoded.
+    Raises DatasetFormatError naming the file when it cannot be decoded or is over the pixel limit.
     """
     try:
         with Image.open(path) as image:
+            pixel_limit.check(path, *image.size)
             image = ImageOps.exif_transpose(image)
             image.load()
+    except pixel_limit.ImageTooLargeError as error:
+        raise DatasetFormatError(str(error)) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as error:
         raise DatasetFormatError(f"{path}: not a readable image ({error})") from error
     if image.mode in _SIXTEEN_BIT_MODES:
@@ -83,27 +88,30 @@ def read_rgb(path, image_size=None):
     return np.asarray(image, dtype=np.uint8)
 
 
-def load(root, limit=None, seed=0, image_size=None, progress=False):
+def load(root, limit=None, seed=0, image_size=None, progress=False, skipped=None):
     """Images under ``root`` as (uint8 [N, S, S, 3], int32 [N]).
 
-    Unreadable files are skipped with a warning each and a count at the end. Without
-    ``image_size`` every image must already be square and of one size. ``limit`` picks a subset
-    chosen by ``seed`` before decoding.
+    Unreadable files are skipped with a warning each and a count at the end, and appended as
+    (path, reason) to the list ``skipped`` when one is given. Without ``image_size`` every image
+    must already be square and of one size. ``limit`` picks a subset chosen by ``seed`` before
+    decoding.
     """
     paths, labels, _ = scan(root)
     chosen = subset_indices(len(paths), limit, seed)
-    images, kept, skipped = [], [], []
+    images, kept, failures = [], [], []
     for index in tqdm(chosen, desc=f"reading {root}", unit="image", disable=not progress):
         try:
             images.append(read_rgb(paths[index], image_size))
         except DatasetFormatError as error:
             logging.warning("skipping %s", error)
-            skipped.append(paths[index])
+            failures.append((paths[index], str(error)))
             continue
         kept.append(index)
-    if skipped:
+    if failures:
         logging.warning("image folder %s: skipped %d unreadable file(s) of %d", root,
-                        len(skipped), len(chosen))
+                        len(failures), len(chosen))
+        if skipped is not None:
+            skipped.extend(failures)
     if not images:
         raise DatasetFormatError(f"image folder {root}: none of its {len(chosen)} files is a readable image")
     shapes = {image.shape for image in images}

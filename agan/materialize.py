@@ -11,7 +11,7 @@ from mobile.atomic import atomic_output
 
 @dataclasses.dataclass(frozen=True)
 class Materialized:
-    """What ``materialize`` wrote."""
+    """What ``materialize`` wrote; ``skipped`` lists the unreadable files as (path, reason)."""
 
     npz_path: pathlib.Path
     grid_path: pathlib.Path
@@ -19,6 +19,7 @@ class Materialized:
     image_shape: tuple
     class_names: tuple
     class_counts: dict
+    skipped: tuple = ()
 
     def summary(self):
         """A few human-readable lines describing the files."""
@@ -49,8 +50,10 @@ def materialize(name, output_dir, *, data_dir=None, split="train", num_samples=1
     Writes ``<name>.npz`` with ``x`` uint8 [N, H, W, 3] and ``y`` int32 [N], and ``samples.png``,
     each atomically. Returns a ``Materialized`` record.
     """
+    skipped = []
     images, labels = data.load_arrays(name, data_dir=data_dir, split=split, limit=num_samples,
-                                      seed=seed, image_size=image_size, progress=progress)
+                                      seed=seed, image_size=image_size, progress=progress,
+                                      skipped=skipped)
     names = data.class_names(name, data_dir=data_dir)
     output_dir = pathlib.Path(output_dir)
     npz_path, grid_path = output_dir / f"{name}.npz", output_dir / "samples.png"
@@ -60,4 +63,5 @@ def materialize(name, output_dir, *, data_dir=None, split="train", num_samples=1
         Image.fromarray(sample_grid(images, labels)).save(temporary, format="PNG")
     values, counts = np.unique(labels, return_counts=True)
     return Materialized(npz_path, grid_path, len(images), tuple(images.shape[1:]), tuple(names),
-                        {int(v): int(c) for v, c in zip(values, counts, strict=True)})
+                        {int(v): int(c) for v, c in zip(values, counts, strict=True)},
+                        tuple((str(path), reason) for path, reason in skipped))

@@ -1,6 +1,8 @@
-"""Area (box-filter) resizing of uint8 image batches, as the AGAN paper does for STL-10."""
+"""Area (box-filter) resizing of uint8 image batches, as the AGAN paper does for STL-10.
+
+TensorFlow is imported when a batch needs resizing, so reading datasets starts without it.
+"""
 import numpy as np
-import tensorflow as tf
 
 
 def resize_area(images, size):
@@ -13,5 +15,7 @@ def resize_area(images, size):
         raise ValueError(f"resize_area expects uint8 [N, H, W, C], got {images.dtype} {images.shape}")
     if images.shape[1:3] == (size, size):
         return images
+    import tensorflow as tf
+
     resized = tf.image.resize(tf.cast(images, tf.float32), (size, size), method="area")
     return np.clip(np.rint(resized.numpy()), 0, 255).astype(np.uint8)

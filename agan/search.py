@@ -15,6 +15,7 @@ Output folder of a search (the chief's, or the single process's):
     keras_tuner/       keras-tuner project: oracle_state.npz, trial_<id>/ (child GAN runs)
     top/, figures/, summary.json   written at the end by `agan.search_report`
 """
+import contextlib
 import dataclasses
 import pathlib
 
@@ -26,6 +27,7 @@ from agan.dataclass_flags import flag_field
 from agan.search_distributed import ENV_ORACLE_IP, ENV_ORACLE_PORT, ENV_TUNER_ID, log
 from agan.search_oracle import FID, OBJECTIVE, REAL_SCORE, ControllerOracle, architecture_of
 from agan.search_processes import free_port, spawn_local, wait_all
+from commandline import model_lock
 from mobile.atomic import write_json_atomically
 
 PROJECT_NAME = "keras_tuner"
@@ -58,7 +60,8 @@ class SearchConfig:
     num_operations: int = flag_field(
         search_space.NUM_OPERATIONS,
         "Operations the controller samples per module (paper: 6). Fewer make smaller cells, "
-        "cheaper children and a smaller policy to learn.", lower_bound=1)
+        "cheaper children and a smaller policy to learn.", lower_bound=1,
+        upper_bound=search_space.MAX_OPERATIONS)
     controller_learning_rate: float = flag_field(
         controller_module.LEARNING_RATE,
         "Adam learning rate of the controller (paper: 0.0006).", lower_bound=0.0)
@@ -98,6 +101,9 @@ class SearchConfig:
                      "controller_learning_rate"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name}: expected > 0, got {getattr(self, name)}")
+        if self.num_operations > search_space.MAX_OPERATIONS:
+            raise ValueError(f"num_operations: a module holds at most "
+                             f"{search_space.MAX_OPERATIONS} operations, got {self.num_operations}")
         if self.max_retries_per_trial < 0:
             raise ValueError(f"max_retries_per_trial: expected >= 0, got {self.max_retries_per_trial}")
         if self.is_max is not None and not self.is_max > self.is_min:
@@ -166,20 +172,28 @@ def run(config, output_dir, evaluate=None):
 
     The role comes from the keras-tuner environment (`agan.search_distributed`): none set means a
     single process that samples and evaluates itself. Running the same command again resumes.
-    `evaluate` defaults to `ChildGanEvaluator(config.child)`; then a process that trains children
-    first logs the reward's IS_max and the classifier's held-out accuracy.
+    The chief (or the single process) holds `output_dir` while it runs (`commandline.model_lock`:
+    a second chief there stops with an error naming the first). `evaluate` defaults to
+    `ChildGanEvaluator(config.child)`; then a process that trains children first logs the reward's
+    IS_max and the classifier's held-out accuracy.
     """
-    from agan import search_report, search_tensorboard
-
     config.validate()
     output_dir = pathlib.Path(output_dir)
+    worker = (keras_tuner_internals.has_chief_oracle()
+              and not keras_tuner_internals.is_chief_oracle())
+    with contextlib.nullcontext() if worker else model_lock.hold(output_dir, "agan_search"):
+        return _run_role(config, output_dir, evaluate, worker)
+
+
+def _run_role(config, output_dir, evaluate, worker):
+    """`run`'s work, for a worker when `worker`, else for the chief or the single process."""
+    from agan import search_report, search_tensorboard
+
     output_dir.mkdir(parents=True, exist_ok=True)
     if evaluate is None and not keras_tuner_internals.is_chief_oracle():
         log(train.scoring_reference(config.child).describe())
     evaluate = evaluate or ChildGanEvaluator(config.child)
     oracle = ControllerOracle(config)
-    worker = (keras_tuner_internals.has_chief_oracle()
-              and not keras_tuner_internals.is_chief_oracle())
     if not worker:
         oracle.log_path = output_dir / LOG_FILE
     tuner = ArchitectureTuner(oracle, evaluate, directory=output_dir)

@@ -30,7 +30,7 @@ def log(message):
 
 def _retrying_stub(stub, patience_seconds, max_delay):
     """Wraps a gRPC stub so that calls failing because the chief is unreachable are retried with
-    exponential backoff for up to `patience_seconds`."""
+    exponential backoff for up to `patience_seconds`; then a ConnectionError names the address."""
     import grpc
 
     retry_codes = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
@@ -47,8 +47,16 @@ def _retrying_stub(stub, patience_seconds, max_delay):
                     try:
                         return method(request, **kwargs)
                     except grpc.RpcError as error:
-                        if error.code() not in retry_codes or time.monotonic() > deadline:
+                        if error.code() not in retry_codes:
                             raise
+                        if time.monotonic() > deadline:
+                            address = (f"{os.environ.get(ENV_ORACLE_IP)}:"
+                                       f"{os.environ.get(ENV_ORACLE_PORT)}")
+                            raise ConnectionError(
+                                f"no chief answered at {address} (--oracle_address) within "
+                                f"{patience_seconds:g} s (--chief_patience_seconds, "
+                                f"{error.code().name} on {name}); start the --role=chief "
+                                f"process first") from None
                         log(f"chief unreachable ({error.code().name}) on {name}; retrying")
                         time.sleep(delay)
                         delay = min(2 * delay, max_delay)

@@ -20,6 +20,7 @@ import json
 import os
 import pathlib
 import time
+import zipfile
 
 import keras_tuner
 import numpy as np
@@ -294,10 +295,15 @@ class ControllerOracle(keras_tuner.Oracle):
         path = self._state_path()
         if not path.is_file():
             return
-        with np.load(path) as stored:
-            state = json.loads(str(stored["state_json"]))
-            controller_state = {k.split("/", 1)[1]: stored[k] for k in stored.files
-                                if k.startswith("controller/")}
+        try:
+            with np.load(path) as stored:
+                state = json.loads(str(stored["state_json"]))
+                controller_state = {k.split("/", 1)[1]: stored[k] for k in stored.files
+                                    if k.startswith("controller/")}
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
+            raise ValueError(
+                f"{path}: the saved search state is damaged ({type(error).__name__}: {error}); "
+                f"restore it from a copy, or move it away to start the search afresh") from error
         self.trials = {}
         for trial_id, trial_state in state["trials"].items():
             trial = trial_module.Trial(self.get_space())

@@ -22,6 +22,7 @@ heuristics decide by position (and by the module that precedes) whether an opera
 """
 import json
 import pathlib
+import reprlib
 
 import numpy as np
 
@@ -77,6 +78,9 @@ VOCABULARIES = {
 ALL_OPERATIONS = NORMAL_OPERATIONS + TRANSPOSED_CONVOLUTIONS + POOL_FIRST_CONVOLUTIONS
 # Each controller segment emits 6 operations and 5 adjacency vectors (AGAN section 4.2).
 NUM_OPERATIONS = 6
+# Most operations a module may hold: well above the paper's 6. The adjacency vectors and the
+# figure agan_describe draws grow with the square of the count.
+MAX_OPERATIONS = 16
 
 FORMAT = "agan-architecture"
 VERSION = 1
@@ -102,7 +106,7 @@ class Segment:
         """Validates and stores a segment.
 
         Args:
-          ops: sequence of k+1 >= 1 operation tokens, each in `vocabulary`.
+          ops: sequence of 1 to MAX_OPERATIONS operation tokens, each in `vocabulary`.
           adjacency: sequence of k vectors of 0/1; vector i has length i + 2, or it is padded to the
             common length k + 1 with zeros in the entries that name tensors not yet built (the form of
             the paper's Figure 2).
@@ -115,10 +119,14 @@ class Segment:
         adjacency = list(adjacency)
         if not ops:
             raise ArchitectureError(f"{where}.ops: needs at least one operation, got none")
+        if len(ops) > MAX_OPERATIONS:
+            raise ArchitectureError(
+                f"{where}.ops: {len(ops)} operations; a module holds at most {MAX_OPERATIONS}")
         for i, op in enumerate(ops):
             if op not in vocabulary:
                 raise ArchitectureError(
-                    f"{where}.ops[{i}]: unknown operation {op!r}; known: {', '.join(vocabulary)}")
+                    f"{where}.ops[{i}]: unknown operation {reprlib.repr(op)}; known: "
+                    f"{', '.join(vocabulary)}")
         if len(adjacency) != len(ops) - 1:
             raise ArchitectureError(
                 f"{where}.adjacency: needs {len(ops) - 1} vectors (one fewer than the "
@@ -128,11 +136,11 @@ class Segment:
         for i, vector in enumerate(adjacency):
             if isinstance(vector, (str, bytes)) or not hasattr(vector, "__len__"):
                 raise ArchitectureError(
-                    f"{where}.adjacency[{i}]: expected a list of 0/1, got {vector!r}")
+                    f"{where}.adjacency[{i}]: expected a list of 0/1, got {reprlib.repr(vector)}")
             vector = list(vector)
             if any(v not in (0, 1) for v in vector):
                 raise ArchitectureError(
-                    f"{where}.adjacency[{i}]: entries must be 0 or 1, got {vector}")
+                    f"{where}.adjacency[{i}]: entries must be 0 or 1, got {reprlib.repr(vector)}")
             available = i + 2
             if len(vector) == padded and padded > available:
                 if any(vector[available:]):
@@ -229,7 +237,8 @@ class Architecture:
             entry = obj[name]
             if not isinstance(entry, dict) or set(entry) != {"ops", "adjacency"}:
                 raise ArchitectureError(
-                    f"{name}: expected an object with keys 'ops' and 'adjacency', got {entry!r}")
+                    f"{name}: expected an object with keys 'ops' and 'adjacency', got "
+                    f"{reprlib.repr(entry)}")
             if not isinstance(entry["ops"], list) or not isinstance(entry["adjacency"], list):
                 raise ArchitectureError(f"{name}: 'ops' and 'adjacency' must be lists")
             segments[name] = Segment(entry["ops"], entry["adjacency"],
@@ -244,10 +253,15 @@ class Architecture:
             text = path.read_text(encoding="utf-8")
         except OSError as error:
             raise ArchitectureError(f"{path}: cannot read architecture file ({error})") from error
+        except UnicodeDecodeError as error:
+            raise ArchitectureError(f"{path}: not UTF-8 text ({error})") from None
         try:
             obj = json.loads(text)
-        except json.JSONDecodeError as error:
-            raise ArchitectureError(f"{path}: not valid JSON ({error})") from error
+        except RecursionError:
+            raise ArchitectureError(
+                f"{path}: not an architecture: JSON nested too deeply") from None
+        except ValueError as error:  # JSONDecodeError, or an integer of more than 4300 digits
+            raise ArchitectureError(f"{path}: not valid JSON ({error})") from None
         try:
             return cls.from_json(obj)
         except ArchitectureError as error:

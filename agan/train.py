@@ -2,10 +2,12 @@
 
 `train(config, output_dir)` builds the generator and discriminator of one architecture, trains them
 with the hinge loss, and scores the result. State lives in a `tf.train.Checkpoint` under
-`output_dir/checkpoints`: calling `train` again with the same arguments resumes at the saved step.
-Output folder layout:
+`output_dir/checkpoints`: calling `train` again with the same arguments resumes at the newest
+intact checkpoint (`commandline.checkpoints`). Output folder layout:
 
     checkpoints/         tf.train.CheckpointManager files
+    model.json           the settings the checkpoints need on resume (`agan.resume`)
+    history.jsonl        the losses of every logged step, kept across resumes
     tensorboard/         tf.summary scalars (losses, IS, FID) and sample images
     samples_<step>.png   8x8 sample grids from a fixed noise batch
     result.json          Inception Score (mean, std), FID, the classifier used, steps, paths
@@ -19,7 +21,7 @@ import time
 import numpy as np
 from tqdm import tqdm
 
-from agan import image_grid, metrics
+from agan import image_grid, metrics, resume
 from agan.dataclass_flags import flag_field
 from mobile.atomic import write_json_atomically
 
@@ -433,12 +435,14 @@ def train(config, output_dir, progress=True):
 
     Returns: the dict written to `output_dir/result.json`: IS mean/std, FID, real-data IS, the
     classifier and its note, "steps" (generator steps done), "resumed_from_step", "history" (the
-    scalar metrics logged during this call, one dict per log step), "paths", and "timings" (wall
-    and CPU seconds of this call's phases: reference (classifier and real-data statistics, once
-    per process), build, first_step (tracing and graph optimization included), steps (the others),
-    checkpoints, samples, scoring).
+    scalar metrics logged since step 0, one dict per log step; `agan.resume`), "paths", and
+    "timings" (wall and CPU seconds of this call's phases: reference (classifier and real-data
+    statistics, once per process), build, first_step (tracing and graph optimization included),
+    steps (the others), checkpoints, samples, scoring).
     """
     import tensorflow as tf
+
+    from commandline import checkpoints
 
     config.validate()
     config = dataclasses.replace(config, architecture=load_architecture(config.architecture))
@@ -450,6 +454,8 @@ def train(config, output_dir, progress=True):
     with clock.phase("build"):
         image_size = int(reference.real_images.shape[1])
         num_classes = reference.num_classes if config.conditional else None
+        resume.check_same_model(config, output_dir,
+                                bool(checkpoints.candidates(output_dir / "checkpoints")))
         generator, discriminator = build_models(config, image_size, num_classes)
         steps = GanSteps(generator, discriminator, config, num_classes)
 
@@ -461,15 +467,14 @@ def train(config, output_dir, progress=True):
         manager = tf.train.CheckpointManager(
             checkpoint, str(output_dir / "checkpoints"), max_to_keep=config.keep_checkpoints
         )
-        if manager.latest_checkpoint:
-            checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+        checkpoints.resume(checkpoint, manager.directory)
         start = int(step.numpy())
 
         batches = iter(_training_data(config.dataset, config.data_dir, config.real_batch_size,
                                       config.seed + start, config.data_limit))
         writer = tf.summary.create_file_writer(str(output_dir / "tensorboard"))
         sample_z, sample_labels = _fixed_sample_inputs(config, num_classes)
-    history = []
+    history = resume.LossHistory(output_dir / resume.HISTORY_FILE, start)
     sample_paths = []
 
     def save_samples(at_step):

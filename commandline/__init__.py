@@ -15,7 +15,8 @@ exits 0.
 A command module defines its flags, a `main(argv)` that calls `check_usage` first and raises
 `app.UsageError` for a usage error or `BadInput` for bad input, returns one of the statuses above,
 and `run()` = `run_main(main, __name__)`. Flags that several commands take are defined once, by a
-function decorated with `shared_flags` (here: `progress_flag`).
+function decorated with `shared_flags` (here: `progress_flag`, `overwrite_flag`, and
+`max_image_pixels_flag` of every command that reads photos).
 
 TensorFlow's start-up log lines (CUDA probing such as "E0000 ... failed call to cuInit", CPU
 feature and oneDNN notices, absl's "All log messages before absl::InitializeLog()", grappler's
@@ -24,8 +25,10 @@ module, before TensorFlow is imported, sets TF_CPP_MIN_LOG_LEVEL and silences th
 libraries while `tensorflow` is first imported. Each package's `cli/__init__.py` imports this
 module, so it comes first. A TF_CPP_MIN_LOG_LEVEL already in the environment is kept.
 
-This package depends on absl only; `mobile` (which imports nothing from agan, exposure or export)
-can use it.
+This package depends on absl and on `mobile.pixel_limit` (the image-size limit whose flag it
+defines; that module imports Pillow only); `mobile` (which imports nothing from agan, exposure or
+export) can use it. Beside it: `commandline.model_lock` (one run at a time in a model folder) and
+`commandline.checkpoints` (the newest intact checkpoint; imports TensorFlow).
 """
 import contextlib
 import functools
@@ -35,6 +38,8 @@ import os
 import sys
 
 from absl import app, flags
+
+from mobile import pixel_limit
 
 EXIT_DONE = 0
 EXIT_SOME_INPUTS_FAILED = 1
@@ -207,6 +212,25 @@ def shared_flags(define):
 def progress_flag():
     """--[no]progress of every command that draws progress bars; returns its FlagHolder."""
     return flags.DEFINE_bool("progress", True, "Show progress bars (on stderr).")
+
+
+@shared_flags
+def overwrite_flag():
+    """--[no]overwrite of every command that refuses to replace existing outputs; returns its
+    FlagHolder."""
+    return flags.DEFINE_bool(
+        "overwrite", False, "Replace output files that exist already (an earlier run's). Without "
+        "it such a file is refused. Inputs are never replaced.")
+
+
+def max_image_pixels_flag():
+    """--max_image_pixels of every command that reads photos; returns its FlagHolder. The
+    command's main passes its value to `mobile.pixel_limit.set_max_pixels`."""
+    return flags.DEFINE_integer(
+        pixel_limit.FLAG, pixel_limit.DEFAULT_MAX_PIXELS,
+        "Largest image to decode, in pixels (width x height), read from each file's header before "
+        "decoding: a larger file is reported and skipped (a guard against decompression bombs).",
+        lower_bound=1)
 
 
 def _parse_flags(command, argv):

@@ -4,7 +4,7 @@ The same predictor as the TFLite export (`export.predictor.Predictor`, batch 1):
 "thumbnail" float32 [1, 64, 64, 3] linear RGB, outputs "filter_index", "parameters",
 "probabilities" (see `export.predictor`), float32 throughout. tf2onnx freezes the traced function
 (weights become initializers) and converts it at `OPSET`. Beside `NAME.onnx` the sidecar
-`NAME.json` (`export.sidecar`) describes inputs and outputs, as for TFLite.
+`NAME.onnx.json` (`export.sidecar`) describes inputs and outputs, as for TFLite.
 
 Versions tested together: tf2onnx 1.17.0, onnx 1.23.2, onnxruntime 1.31.1 with TensorFlow 2.21,
 protobuf 7 and numpy 2.4 (installed with their normal dependencies, no pins needed).
@@ -29,15 +29,18 @@ def convert(predictor, opset=OPSET):
     return model
 
 
-def export(model_dir, output, opset=OPSET):
-    """Exports a trained model directory to `output` (.onnx) and its sidecar (same stem, .json).
+def export(model_dir, output, opset=OPSET, overwrite=False):
+    """Exports a trained model directory to `output` (.onnx) and its sidecar
+    (`export.sidecar.sidecar_path`: `output` + .json).
 
     Returns:
-      (onnx path, sidecar path), both written atomically; the folder is created.
+      (onnx path, sidecar path), both written atomically; the folder is created. Existing files
+      are replaced only with `overwrite` (else FileExistsError, before any work).
     """
     output = pathlib.Path(output)
     if output.suffix != ".onnx":
         raise ValueError(f"{output}: an ONNX model file must end in .onnx")
+    sidecar.check_outputs(output, overwrite)
     predictor = predictor_lib.load(model_dir, batch_size=1)
     write_bytes_atomically(output, convert(predictor, opset).SerializeToString())
     side = sidecar.sidecar_path(output)

@@ -13,7 +13,8 @@ watches; versions are positive integers and a new export takes the next one. Sig
 * "image_tensor": `image_tensor` uint8 [B, H, W, 3] sRGB; same program outputs and
   "retouched_image" uint8 [B, H, W, 3].
 
-Each photo goes the way `exposure_retouch` takes it: 8-bit sRGB decoded to linear RGB with the
+Each photo goes the way `exposure_retouch` takes it: JPEG bytes decoded as Pillow decodes them
+(`decode`; EXIF orientation is not applied), 8-bit sRGB mapped to linear RGB with the
 IEC 61966-2-1 curve (a 256-entry table from `mobile.srgb`), the whole frame resized to 64x64
 by the exact area average (`tf.image.resize(method="area")`), five deterministic decisions, and the program rendered on the full-resolution linear image
 with the filter layers; the result (display-encoded values) is clipped to [0, 1] and rounded to
@@ -34,6 +35,16 @@ from mobile.srgb import srgb_to_linear
 
 BYTES_INPUT = "image_bytes"
 TENSOR_INPUT = "image_tensor"
+
+
+def decode(data):
+    """One encoded photo (tf.string) -> uint8 [H, W, 3]. JPEGs are decoded with libjpeg's accurate
+    integer IDCT, as Pillow (and so exposure_apply and exposure_retouch) decodes them; other
+    formats by tf.io.decode_image."""
+    return tf.cond(
+        tf.io.is_jpeg(data),
+        lambda: tf.io.decode_jpeg(data, channels=3, dct_method="INTEGER_ACCURATE"),
+        lambda: tf.io.decode_image(data, channels=3, dtype=tf.uint8, expand_animations=False))
 
 
 def _srgb8_table():
@@ -88,9 +99,7 @@ class ServingModule(tf.Module):
 
         def from_bytes(image_bytes):
             def one(data):
-                image = tf.io.decode_image(data, channels=3, dtype=tf.uint8,
-                                           expand_animations=False)
-                out = retouch(image)
+                out = retouch(decode(data))
                 out["retouched_png_bytes"] = tf.io.encode_png(out.pop("image"))
                 return out
 

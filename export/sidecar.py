@@ -1,4 +1,5 @@
-"""The JSON sidecar written beside an exported predictor (`.tflite` or `.onnx`).
+"""The JSON sidecar written beside an exported predictor (`.tflite` or `.onnx`), named for it:
+`predictor.tflite` -> `predictor.tflite.json`.
 
 It tells an app everything it needs without reading Python: the input (name, shape, dtype, colour
 space, how to make the thumbnail), each output (name, shape, dtype, meaning), the filter order,
@@ -17,8 +18,8 @@ import json
 import pathlib
 
 from export import predictor as predictor_lib
+from mobile import manifest, registry
 from mobile import program as program_lib
-from mobile import registry
 from mobile.atomic import write_bytes_atomically
 
 FORMAT = "exposure-predictor"
@@ -85,6 +86,14 @@ def write(path, document):
     write_bytes_atomically(pathlib.Path(path), text.encode("utf-8"))
 
 
-def sidecar_path(model_path):
-    """The sidecar of `model_path`: same folder and stem, `.json`."""
-    return pathlib.Path(model_path).with_suffix(".json")
+sidecar_path = manifest.sidecar_path  # the naming rule lives with the sidecar's consumers
+
+
+def check_outputs(model_path, overwrite=False):
+    """Raises FileExistsError naming `model_path` or its sidecar when one exists, unless
+    `overwrite`: an export replaces no file it did not write unless asked."""
+    if overwrite:
+        return
+    for path in (pathlib.Path(model_path), sidecar_path(model_path)):
+        if path.exists():
+            raise FileExistsError(f"{path}: exists, not replaced (--overwrite replaces it)")

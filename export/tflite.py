@@ -12,7 +12,8 @@ gives NaN outputs). Quantization variants:
   with int8 kernels are int8, ops without one (the filters' pow/exp/cos, ...) stay float32, and
   the input and outputs stay float32/int32 ("integer with float fallback", float I/O).
 
-Beside `NAME.tflite` the sidecar `NAME.json` (`export.sidecar`) describes inputs and outputs.
+Beside `NAME.tflite` the sidecar `NAME.tflite.json` (`export.sidecar`) describes inputs and
+outputs.
 """
 import pathlib
 import tempfile
@@ -109,21 +110,24 @@ def convert_saved_model(saved_model_dir, quantize="fp32", representative=None):
     return converter.convert()
 
 
-def export(model_dir, output, quantize="fp32", representative=None):
-    """Exports a trained model directory to `output` (.tflite) and its sidecar (same stem, .json).
+def export(model_dir, output, quantize="fp32", representative=None, overwrite=False):
+    """Exports a trained model directory to `output` (.tflite) and its sidecar
+    (`export.sidecar.sidecar_path`: `output` + .json).
 
     Returns:
-      (tflite path, sidecar path). Both written atomically; the folder is created.
+      (tflite path, sidecar path). Both written atomically; the folder is created. Existing
+      files are replaced only with `overwrite` (else FileExistsError, before any work).
     """
-    return export_variants(model_dir, {quantize: output}, representative)[quantize]
+    return export_variants(model_dir, {quantize: output}, representative, overwrite)[quantize]
 
 
-def export_variants(model_dir, outputs, representative=None):
+def export_variants(model_dir, outputs, representative=None, overwrite=False):
     """Exports several quantization variants from one traced SavedModel.
 
     Args:
       outputs: {quantize: .tflite path}, quantize in QUANTIZATIONS.
       representative: calibration thumbnails for "int8" (see `convert_saved_model`).
+      overwrite: replace existing model files and sidecars (else FileExistsError).
 
     Returns:
       {quantize: (tflite path, sidecar path)}.
@@ -135,6 +139,7 @@ def export_variants(model_dir, outputs, representative=None):
                 f"quantize: expected one of {', '.join(QUANTIZATIONS)}, got {quantize!r}")
         if path.suffix != ".tflite":
             raise ValueError(f"{path}: a TFLite model file must end in .tflite")
+        sidecar.check_outputs(path, overwrite)
     predictor = predictor_lib.load(model_dir, batch_size=1)
     written = {}
     with tempfile.TemporaryDirectory(prefix="exposure_tflite_") as folder:

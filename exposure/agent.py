@@ -12,11 +12,13 @@ import pathlib
 import numpy as np
 import tensorflow as tf
 
+from commandline import checkpoints
 from exposure import filters as filters_lib
 from exposure import networks, train_config
 from mobile import program as program_lib
 
 CHECKPOINT_SUBDIR = "checkpoints"
+AVERAGE_KEY = "policy_average"  # checkpoint key of the averaged policy (TrainConfig.policy_average)
 
 
 def decision_step(policy, filters, images, usage, steps, *, sample_seed=None, dropout_seeds=None):
@@ -167,16 +169,18 @@ def build_policy(config):
 
 def load_agent(model_dir, sample_dropout=True):
     """Rebuilds the agent of a model directory written by `exposure_train` (its config.json and
-    latest checkpoint). Raises FileNotFoundError / ValueError naming the directory."""
+    newest intact checkpoint, the averaged policy when the run kept one; a damaged checkpoint is
+    reported and passed over). Raises FileNotFoundError / ValueError naming the directory or the
+    damaged files."""
     model_dir = pathlib.Path(model_dir)
     config = train_config.load(model_dir)
-    latest = tf.train.latest_checkpoint(str(model_dir / CHECKPOINT_SUBDIR))
-    if latest is None:
+    policy = build_policy(config)
+    key = AVERAGE_KEY if config.policy_average else "policy"
+    restored = checkpoints.restore_newest_intact(
+        tf.train.Checkpoint(**{key: networks.checkpoint_variables(policy)}),
+        model_dir / CHECKPOINT_SUBDIR, partial=True)
+    if restored is None:
         raise FileNotFoundError(2, f"{model_dir}: no checkpoint in {CHECKPOINT_SUBDIR}/; train "
                                    f"first (exposure_train --output_dir={model_dir})",
                                 str(model_dir))
-    policy = build_policy(config)
-    status = tf.train.Checkpoint(policy=networks.checkpoint_variables(policy)).restore(latest)
-    status.expect_partial()
-    status.assert_existing_objects_matched()
     return Agent(policy, config.num_steps, sample_dropout=sample_dropout)

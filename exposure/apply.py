@@ -60,13 +60,17 @@ def plan(input_path, output_path, extension=".jpg"):
     Returns:
       (pairs, skipped): [(input Path, output Path)], and the non-image files of a folder.
     Raises:
-      FileNotFoundError, NotADirectoryError, image_io.ImageReadError (a folder with no images).
+      FileNotFoundError, NotADirectoryError, image_io.ImageReadError (a folder with no images,
+      a FIFO or device).
     """
     input_path, output_path = pathlib.Path(input_path), pathlib.Path(output_path)
     if not input_path.exists():
         raise FileNotFoundError(2, f"{input_path}: no such file or folder", str(input_path))
     if input_path.is_file():
         return [(input_path, output_path)], []
+    if not input_path.is_dir():
+        raise image_io.ImageReadError(
+            input_path, f"is {image_io.SPECIAL_FILE}; expected a photo or a folder of photos")
     if output_path.exists() and not output_path.is_dir():
         raise NotADirectoryError(
             20, f"{output_path}: is a file; a folder input needs an output folder", str(output_path))

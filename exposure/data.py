@@ -4,13 +4,13 @@ Each photo becomes `CROPS_PER_IMAGE` random square crops of side min(H, W), each
 `PATCH_SIZE` x `PATCH_SIZE`; training batches are random `CROP_SIZE` crops of those patches with
 random horizontal flips. Input photos are linear RGB (`read_linear`), target photos sRGB-encoded
 (`read_srgb`). Decoded patches are cached on disk (exposure.cache), keyed by file content.
+Only `training_dataset` imports TensorFlow: the evaluation reads photos and patches without it.
 """
 import dataclasses
 import logging
 import pathlib
 
 import numpy as np
-import tensorflow as tf
 from tqdm import tqdm
 
 from exposure.cache import ArrayCache, cache_key, file_digest
@@ -175,6 +175,8 @@ def training_dataset(patches, *, batch_size=BATCH_SIZE, seed=0):
       tf.data.Dataset of float32 [batch_size, 64, 64, 3]: random 64x64 crops of the patches,
       each flipped left-right with probability 1/2; reshuffled every pass over the patches.
     """
+    import tensorflow as tf
+
     patches = np.asarray(patches, dtype=np.float32)
     if patches.ndim != 4 or patches.shape[3] != 3 or min(patches.shape[1:3]) < CROP_SIZE:
         raise ValueError(

@@ -10,7 +10,8 @@ Every reader returns float32 [H, W, 3] in [0, 1], upright (EXIF orientation appl
 - JPEG (Pillow; grey and CMYK converted to RGB).
 
 Alpha channels are dropped, not composited: photos for retouching are opaque, and compositing
-onto a colour would invent pixel values.
+onto a colour would invent pixel values. An image whose header declares more pixels than
+`mobile.pixel_limit` allows is refused before any pixel is decoded.
 """
 import io
 import pathlib
@@ -21,10 +22,10 @@ import imagecodecs
 import numpy as np
 import rawpy
 import tifffile
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
-from mobile import png_chunks
-from mobile.atomic import atomic_output, is_temporary
+from mobile import pixel_limit, png_chunks
+from mobile.atomic import atomic_output
 from mobile.srgb import linear_to_srgb, srgb_to_linear
 
 # Every raw format extension LibRaw decodes (LibRaw supported-cameras list).
@@ -57,6 +58,8 @@ _DESCRIPTIVE_TAGS = {
     315: "Artist", 33432: "Copyright",
 }
 _EXIF_PREFIX = b"Exif\x00\x00"
+# What a path that exists but is neither a regular file nor a folder is.
+SPECIAL_FILE = "not a regular file or folder (a FIFO, socket or device)"
 
 # What the decoders raise on a damaged or foreign file (rawpy, Pillow, tifffile, imagecodecs).
 _DECODER_ERRORS = (
@@ -84,6 +87,8 @@ def _check_path(path):
         raise FileNotFoundError(2, f"{path}: no such file", str(path))
     if path.is_dir():
         raise ImageReadError(path, "is a folder, not an image file")
+    if not path.is_file():
+        raise ImageReadError(path, f"is {SPECIAL_FILE}, not an image file")
     ext = path.suffix.lower()
     if ext not in SUPPORTED_EXTENSIONS:
         raise ImageReadError(
@@ -135,6 +140,7 @@ def _to_unit_float(pixels, path):
 
 def _decode_raw(path):
     with rawpy.imread(str(path)) as raw:
+        pixel_limit.check(path, raw.sizes.width, raw.sizes.height)
         rgb = raw.postprocess(
             gamma=(1, 1),
             no_auto_bright=True,
@@ -160,6 +166,7 @@ def _invert(pixels):
 def _decode_tiff(path):
     with tifffile.TiffFile(path) as tif:
         page = tif.pages.first
+        pixel_limit.check(path, page.imagewidth, page.imagelength)
         pixels = page.asarray()
         orientation = page.tags.valueof("Orientation", 1)
         photometric = page.photometric
@@ -181,20 +188,18 @@ def _decode_tiff(path):
     return pixels, int(orientation)
 
 
-def _exif_orientation(path):
-    with Image.open(path) as image:
-        return int(image.getexif().get(_ORIENTATION_TAG, 1))
-
-
 def _decode_png(path):
-    pixels = imagecodecs.png_decode(path.read_bytes())
-    return pixels, _exif_orientation(path)
+    with Image.open(path) as image:  # the header only: size and EXIF
+        pixel_limit.check(path, *image.size)
+        orientation = int(image.getexif().get(_ORIENTATION_TAG, 1))
+    return imagecodecs.png_decode(path.read_bytes()), orientation
 
 
 def _decode_jpeg(path):
     with Image.open(path) as image:
         if image.format != "JPEG":
             raise ImageReadError(path, f"is named like a JPEG but is {image.format or 'unknown'}")
+        pixel_limit.check(path, *image.size)
         orientation = int(image.getexif().get(_ORIENTATION_TAG, 1))
         pixels = np.asarray(image.convert("RGB"))  # grey, CMYK and YCbCr to RGB
     return pixels, orientation
@@ -223,6 +228,8 @@ def _decode(path, min_size):
         pixels, orientation = decoder(path)
     except ImageReadError:
         raise
+    except pixel_limit.ImageTooLargeError as e:
+        raise ImageReadError(path, e.problem) from None
     except _DECODER_ERRORS as e:
         kind = "RAW" if ext in RAW_EXTENSIONS else ext[1:].upper()
         raise ImageReadError(
@@ -295,8 +302,9 @@ def _descriptive_exif(exif):
 
 def read_exif(path):
     """Returns the EXIF metadata of a JPEG, PNG or TIFF as bytes ("Exif\\0\\0" + TIFF structure),
-    or None for RAW files and files without EXIF. Only descriptive tags are kept (camera, date,
-    exposure, GPS, orientation), never pixel-layout tags."""
+    or None for RAW files, files without EXIF and TIFFs Pillow cannot parse (float RGB, which
+    tifffile decodes): EXIF is optional. Only descriptive tags are kept (camera, date, exposure,
+    GPS, orientation), never pixel-layout tags."""
     path, ext = _check_path(path)
     if ext in RAW_EXTENSIONS:
         return None
@@ -304,6 +312,8 @@ def read_exif(path):
         with Image.open(path) as image:
             exif = _descriptive_exif(image.getexif())
     except _DECODER_ERRORS as e:
+        if isinstance(e, UnidentifiedImageError) and ext in TIFF_EXTENSIONS:
+            return None
         raise ImageReadError(path, f"cannot read EXIF ({_describe(e)})") from e
     return exif.tobytes() if len(exif) else None
 
@@ -406,9 +416,11 @@ def list_images(folder, extensions=SUPPORTED_EXTENSIONS, *, recursive=True):
       extensions: lower-case extensions (with dot) that count as images.
 
     Returns:
-      (paths, skipped): sorted pathlib.Paths of images; sorted Paths of the other files. Files
-      being written (or left half-written by a killed run) under `mobile.atomic`'s temporary
-      names are neither.
+      (paths, skipped): sorted pathlib.Paths of images; sorted Paths of the other files. Hidden
+      files and folders (names starting with ".") are neither: among them the files being
+      written, or left half-written by a killed run, under `mobile.atomic`'s temporary names (and
+      the `.<stem>.<random><ext>` names of its earlier versions), and system files such as
+      `.DS_Store` or `._photo.jpg`.
 
     Raises:
       FileNotFoundError: `folder` does not exist. NotADirectoryError: it is a file.
@@ -418,10 +430,13 @@ def list_images(folder, extensions=SUPPORTED_EXTENSIONS, *, recursive=True):
     if not folder.exists():
         raise FileNotFoundError(2, f"{folder}: no such folder", str(folder))
     if not folder.is_dir():
-        raise NotADirectoryError(20, f"{folder}: is a file, expected a folder of images", str(folder))
+        kind = "a file" if folder.is_file() else SPECIAL_FILE
+        raise NotADirectoryError(20, f"{folder}: is {kind}, expected a folder of images",
+                                 str(folder))
     extensions = {e.lower() for e in extensions}
     files = sorted(p for p in (folder.rglob("*") if recursive else folder.iterdir())
-                   if p.is_file() and not any(map(is_temporary, p.relative_to(folder).parts)))
+                   if p.is_file() and not any(part.startswith(".")
+                                              for part in p.relative_to(folder).parts))
     paths = [p for p in files if p.suffix.lower() in extensions]
     skipped = [p for p in files if p.suffix.lower() not in extensions]
     if not paths:

@@ -88,3 +88,11 @@ class ReplayMemory:
             raise ValueError("replay memory: no finished images yet; run the actor first")
         picks = self._rng.choice(available, size=batch_size, replace=available < batch_size)
         return self._done_images[picks].copy()
+
+    def sample_edited(self, batch_size):
+        """`batch_size` random current states [b, H, W, 3] that have had at least one edit (with
+        replacement). Raises ValueError when none has."""
+        edited = np.flatnonzero(self.steps >= 1)
+        if len(edited) == 0:
+            raise ValueError("replay memory: no edited state yet; run the actor first")
+        return self.images[self._rng.choice(edited, size=batch_size)].copy()

@@ -8,6 +8,7 @@ many programs per photo (stochastic filter choice and test-time dropout, seeded)
 `<stem>_s0<ext>`, `<stem>_s1<ext>`, ... A photo that fails is reported and the batch goes on.
 """
 import dataclasses
+import os
 import pathlib
 
 import tensorflow as tf
@@ -17,6 +18,10 @@ from exposure import apply as apply_lib
 from exposure import image_io, networks
 from exposure.data import area_resize
 from mobile.fast_render import Renderer
+
+# Most programs drawn per photo: each is a full-resolution output, and all of a photo's samples
+# run through the agent as one batch.
+MAX_SAMPLES = 100
 
 
 @dataclasses.dataclass
@@ -62,22 +67,28 @@ def decide(agent, linear, *, samples=1, seed=(0, 0)):
 
 
 def retouch(agent, pairs, *, samples=1, seed=0, strip=False, fast=True, bits=None,
-            tiff_encoding="srgb", progress=True, echo=print):
+            tiff_encoding="srgb", progress=True, echo=print, overwrite=False, keep=()):
     """Retouches every (input, output) pair with `agent` (from `exposure.agent.load_agent`).
 
     Args:
       pairs: [(input path, output path)], e.g. from `exposure.apply.plan`.
-      samples: programs per photo (>= 1); 1 is deterministic.
+      samples: programs per photo (1 to MAX_SAMPLES); 1 is deterministic.
       seed: seed of the sampled programs (photo k uses the stateless seed [seed, k]).
       strip, fast, bits, tiff_encoding: as `exposure.apply.apply_one`.
       echo: called with each photo's printed program.
+      overwrite: replace output files that exist already (an earlier run's); otherwise a photo
+        with such a file is a failure.
+      keep: files never replaced, as the inputs, even with `overwrite`: the other files of the
+        input folder (`exposure.apply.plan`'s skipped ones, such as a.json beside a.jpg).
 
     Returns:
-      RetouchReport. An output that would overwrite an input or another output is a failure.
+      RetouchReport. A photo with an output that would replace an input, a file of `keep`,
+      another output of the batch or (without `overwrite`) any existing file is a failure, and
+      nothing is written for it. A photo's program JSON is written after its image.
     """
-    if samples < 1:
-        raise ValueError(f"samples must be >= 1, got {samples}")
-    inputs = {pathlib.Path(source).resolve() for source, _ in pairs}
+    if not 1 <= samples <= MAX_SAMPLES:
+        raise ValueError(f"samples must be 1 to {MAX_SAMPLES}, got {samples}")
+    inputs = {pathlib.Path(path).resolve() for path in [s for s, _ in pairs] + list(keep)}
     claimed = set()
     report = RetouchReport()
     for k, (source, target) in enumerate(tqdm.tqdm(pairs, desc="exposure_retouch", unit="image",
@@ -86,9 +97,13 @@ def retouch(agent, pairs, *, samples=1, seed=0, strip=False, fast=True, bits=Non
         files = [f for out in outputs for f in
                  [out, program_path(out)] + ([apply_lib.strip_path(out)] if strip else [])]
         clash = [f for f in files if f.resolve() in inputs or f.resolve() in claimed]
-        if clash:
-            report.failures.append((str(source), f"refusing to overwrite {clash[0]} (an input "
-                                                 f"or another output of this batch)"))
+        existing = [] if overwrite else [f for f in files if os.path.lexists(f)]
+        if clash or existing:
+            problem = (f"{clash[0]} (a file of the input or another output of this batch)"
+                       if clash else f"{existing[0]}: it exists and this run did not write it "
+                                     f"(--overwrite replaces it)")
+            report.failures.append((str(source), f"refusing to overwrite {problem}"))
+            tqdm.tqdm.write(f"FAILED {source}: refusing to overwrite {problem}")
             continue
         claimed.update(f.resolve() for f in files)
         try:
@@ -97,12 +112,11 @@ def retouch(agent, pairs, *, samples=1, seed=0, strip=False, fast=True, bits=Non
             programs = decide(agent, linear, samples=samples, seed=(seed, k))
             for out, program in zip(outputs, programs, strict=True):
                 echo(f"{source} -> {out}\n{program}")
-                out.parent.mkdir(parents=True, exist_ok=True)
-                program.save(program_path(out))
-                report.written.append(program_path(out))
                 report.written += apply_lib.apply_one(
                     Renderer(program, fast=fast), pathlib.Path(source), out, bits=bits,
                     strip=strip, tiff_encoding=tiff_encoding, linear=linear)
+                program.save(program_path(out))
+                report.written.append(program_path(out))
                 report.programs.append((str(source), str(out), program))
         except (OSError, ValueError, MemoryError) as error:
             report.failures.append((str(source), str(error)))

@@ -11,8 +11,8 @@ Each iteration (paper, Algorithm 1 and sections 5.2-5.4):
 
 State lives in a `tf.train.Checkpoint` (networks, optimizers, random generator, iteration)
 managed by `tf.train.CheckpointManager` in `<output_dir>/checkpoints`; running the same command
-again resumes from the latest checkpoint (the replay memory is refilled and warmed up again, as
-the authors' code does on restore). `<output_dir>/config.json` describes the model,
+again resumes from the newest intact checkpoint (the replay memory is refilled and warmed up
+again, as the authors' code does on restore). `<output_dir>/config.json` describes the model,
 `<output_dir>/logs` holds TensorBoard summaries, `<output_dir>/summary.json` the last run's
 figures.
 """
@@ -26,6 +26,7 @@ import numpy as np
 import tensorflow as tf
 import tqdm
 
+from commandline import checkpoints
 from exposure import agent as agent_lib
 from exposure import data as data_lib
 from exposure import heldout as heldout_lib
@@ -41,6 +42,7 @@ LOG_SUBDIR = "logs"
 SUMMARY_FILE = "summary.json"
 NUM_PREVIEW = 8  # images in the TensorBoard before/after grids
 _MAX_WARMUP_STEPS = 10000
+RAW_LIMIT = 2.0  # |raw output| beyond which tanh(x) is within 4% of its end (saturation_penalty)
 
 
 class Learner(tf.Module):
@@ -55,6 +57,12 @@ class Learner(tf.Module):
         self.critic = networks.Critic(config.critic_resolution, config.critic_width)
         self.critic.build()
         self.filters = build_filters(config.filters)
+        # The policy retouching uses: a moving average of self.policy's weights, or self.policy.
+        self.average = None
+        if config.policy_average:
+            self.average = agent_lib.build_policy(config)
+            for mean, weight in zip(self.average.weights, self.policy.weights, strict=True):
+                mean.assign(weight)
         self.optimizers = {}
         for name, model, lr in (("policy", self.policy, config.actor_lr),
                                 ("value", self.value, config.value_lr),
@@ -73,7 +81,14 @@ class Learner(tf.Module):
             policy=networks.checkpoint_variables(self.policy),
             value=networks.checkpoint_variables(self.value),
             critic=networks.checkpoint_variables(self.critic),
+            **({} if self.average is None else
+               {agent_lib.AVERAGE_KEY: networks.checkpoint_variables(self.average)}),
             **{f"{name}_optimizer": opt for name, opt in self.optimizers.items()})
+
+    @property
+    def retouching_policy(self):
+        """The policy whose decisions retouching and export use (the average when kept)."""
+        return self.policy if self.average is None else self.average
 
     def set_learning_rates(self, iteration):
         """Sets the decayed rates of `config.learning_rates(iteration)`; returns them."""
@@ -150,12 +165,20 @@ class Learner(tf.Module):
                                    axis=-1)
             # -Q drives pi2 through the filters (eq. 6); log pi1 * TD error drives pi1 (eq. 5).
             actor_loss = tf.reduce_mean(-q - log_pi * tf.stop_gradient(advantage))
+            # Raw outputs far past tanh's slope pin a parameter at its range end for good.
+            saturated = tf.reduce_sum(tf.square(tf.maximum(
+                tf.abs(out["raw_parameters"]) - RAW_LIMIT, 0.0)), axis=-1)
+            actor_loss += cfg.saturation_penalty * tf.reduce_mean(saturated)
         for name, model, loss in (("policy", self.policy, actor_loss),
                                   ("value", self.value, value_loss)):
             variables = model.trainable_variables
             grads = tape.gradient(loss, variables)
             self.optimizers[name].apply_gradients(zip(grads, variables, strict=True))
         del tape
+        if self.average is not None:
+            decay = cfg.policy_average
+            for mean, weight in zip(self.average.weights, self.policy.weights, strict=True):
+                mean.assign(decay * mean + (1.0 - decay) * weight)
         metrics = {
             "actor/loss": actor_loss, "value/loss": value_loss,
             "reward/total": tf.reduce_mean(reward),
@@ -163,6 +186,7 @@ class Learner(tf.Module):
             "penalty/out_of_range": tf.reduce_mean(out_of_range),
             "penalty/entropy": tf.reduce_mean(entropy_penalty),
             "penalty/reuse": tf.reduce_mean(reused),
+            "penalty/saturation": tf.reduce_mean(saturated),
             "policy/entropy": tf.reduce_mean(entropy),
             "value/mean": tf.reduce_mean(old_value),
             "actor/finished_fraction": tf.reduce_mean(finished),
@@ -244,8 +268,7 @@ def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after
     manager = tf.train.CheckpointManager(
         checkpoint, str(output_dir / agent_lib.CHECKPOINT_SUBDIR),
         max_to_keep=config.keep_checkpoints, step_counter=learner.step)
-    if manager.latest_checkpoint:
-        checkpoint.restore(manager.latest_checkpoint).assert_existing_objects_matched()
+    checkpoints.resume(checkpoint, manager.directory)
     start = int(learner.step.numpy())
     end = config.iterations if stop_after is None else min(config.iterations, start + stop_after)
 
@@ -263,7 +286,8 @@ def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after
         evaluation = _HeldoutEvaluation(
             heldout_lib.load(heldout_dir, target_patches, truth_dir=heldout_truth_dir,
                              tiff_encoding=config.tiff_encoding),
-            agent_lib.Agent(learner.policy, config.num_steps), writer)
+            agent_lib.Agent(learner.retouching_policy, config.num_steps), writer)
+    fakes = memory.sample_edited if config.critic_sees_edited else memory.sample_finished
     metrics, usage_counts = {}, np.zeros(len(config.filters), np.int64)
     began = time.perf_counter()
     bar = tqdm.trange(start, end, desc="exposure_train", unit="it", disable=not progress,
@@ -272,7 +296,7 @@ def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after
         rates = learner.set_learning_rates(iteration)
         for _ in range(config.critic_steps(iteration)):
             critic_metrics = learner.critic_step(
-                tf.constant(memory.sample_finished(config.batch_size)), tf.constant(next(targets)))
+                tf.constant(fakes(config.batch_size)), tf.constant(next(targets)))
         slots, images, usage, steps = memory.draw(config.batch_size, next(raws))
         new_images, new_usage, new_steps, actor_metrics, chosen = learner.actor_step(
             tf.constant(images), tf.constant(usage), tf.constant(steps),
@@ -385,7 +409,7 @@ def _log_scalars(writer, step, metrics, rates, usage_counts, filter_names):
 def _log_images(writer, step, learner, preview):
     """A before/after grid: the linear inputs (top row, clipped, so they look dark) and the
     deterministic rollout's outputs (bottom row)."""
-    decisions = agent_lib.rollout(learner.policy, learner.filters, preview,
+    decisions = agent_lib.rollout(learner.retouching_policy, learner.filters, preview,
                                   learner.config.num_steps)
     rows = [tf.clip_by_value(preview, 0.0, 1.0),
             tf.clip_by_value(decisions["thumbnails"], 0.0, 1.0)]

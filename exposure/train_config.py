@@ -11,7 +11,7 @@ import math
 import pathlib
 
 from exposure.image_io import TIFF_ENCODINGS
-from mobile import registry
+from mobile import program, registry
 from mobile.atomic import atomic_output
 
 CONFIG_FILE = "config.json"
@@ -53,6 +53,10 @@ class TrainConfig:
         10, "The first this many iterations are boosted (authors' code: 10).")
     critic_boost_every: int = _field(
         500, "Every this many-th iteration is boosted, 0: never (authors' code: 500).")
+    critic_sees_edited: bool = _field(
+        False, "The critic's fakes are every replay state with at least one edit, not only "
+               "finished images (paper, Algorithm 1: finished only); the per-step reward "
+               "D(out) - D(in) is then judged where the critic has been trained.")
     gradient_penalty: float = _field(
         10.0, "WGAN-GP gradient penalty weight (Gulrajani et al., as the authors: 10).")
     one_sided_penalty: bool = _field(
@@ -64,6 +68,10 @@ class TrainConfig:
     critic_width: float = _field(
         1.0, "Channel multiplier of the critic's convolutions (paper: 1, i.e. 32-64-128-256).")
     gamma: float = _field(1.0, "Discount factor (paper, section 5.2: 1).")
+    policy_average: float = _field(
+        0.0, "Decay of an exponential moving average of the policy's weights, which retouching, "
+             "export and the held-out evaluation then use (0: none, the paper's last weights; "
+             "e.g. 0.99 averages about the last 100 iterations).")
     reward_scale: float = _field(
         0.05, "Reward = this * (D(out) - D(in)) before penalties (authors' code: 0.05).")
     entropy_penalty: float = _field(
@@ -75,6 +83,9 @@ class TrainConfig:
                "paper only penalizes reuse, section 5.4; a short run otherwise repeats one filter).")
     range_penalty: float = _field(
         1.0, "Weight of the out-of-range penalty mean(max(out - 1, 0)^2) (authors' code: 1).")
+    saturation_penalty: float = _field(
+        0.0, "Weight of a penalty on the policy's raw parameter outputs beyond +-2, where the "
+             "tanh of every parameter mapping is flat (0: none, as the paper).")
     checkpoint_every: int = _field(
         500, "Write a checkpoint every this many iterations (authors' code: 500).")
     keep_checkpoints: int = _field(3, "Checkpoints to keep.")
@@ -103,6 +114,9 @@ class TrainConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name}: expected an integer >= 1, got {value!r}")
+        if self.num_steps > program.MAX_STEPS:
+            raise ValueError(f"num_steps: a program holds at most {program.MAX_STEPS} steps, got "
+                             f"{self.num_steps}")
         for name in ("critic_boost_steps", "critic_boost_first", "critic_boost_every"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 0:
@@ -112,10 +126,13 @@ class TrainConfig:
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
                 raise ValueError(f"{name}: expected a learning rate > 0, got {value!r}")
         for name in ("decay_decades", "gradient_penalty", "reward_scale", "entropy_penalty",
-                     "reuse_penalty", "range_penalty"):
+                     "reuse_penalty", "range_penalty", "saturation_penalty"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
                 raise ValueError(f"{name}: expected a finite number >= 0, got {value!r}")
+        if not (isinstance(self.policy_average, (int, float)) and 0 <= self.policy_average < 1):
+            raise ValueError(f"policy_average: expected a number in [0, 1), got "
+                             f"{self.policy_average!r}")
         for name in ("adam_beta1", "adam_beta2", "gamma"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and 0 <= value <= 1):

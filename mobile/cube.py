@@ -14,6 +14,7 @@ import pathlib
 import numpy as np
 
 from mobile.atomic import write_bytes_atomically
+from mobile.lut import MAX_SIZE
 
 INPUT_SPACE_COMMENT = (
     "# Input: sRGB-encoded RGB in [0, 1] (program input = sRGB decoding of it, linear light). "
@@ -82,8 +83,8 @@ def read_cube(path):
         try:
             if keyword == "LUT_3D_SIZE":
                 size = int(rest)
-                if size < 2:
-                    raise CubeError(f"{where}: LUT_3D_SIZE must be >= 2, got {size}")
+                if not 2 <= size <= MAX_SIZE:
+                    raise CubeError(f"{where}: LUT_3D_SIZE must be 2 to {MAX_SIZE}, got {size}")
             elif keyword in domain:
                 domain[keyword] = [float(v) for v in rest.split()]
             else:

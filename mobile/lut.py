@@ -39,6 +39,7 @@ import numpy as np
 from mobile.srgb import linear_to_srgb, srgb_to_linear
 
 DEFAULT_SIZE = 33  # nodes per axis: the common .cube size of Resolve/Photoshop exports
+MAX_SIZE = 256  # most nodes per axis of a 3D LUT (Adobe Cube LUT Specification 1.0: 2 to 256)
 INTERPOLATIONS = ("tetrahedral", "trilinear")
 # {nodes: (mean, 99th percentile)} bounds on |LUT - exact| in 8-bit output codes per random
 # 5-step program (tetrahedral); measured values are in the module doc and README.
@@ -82,20 +83,25 @@ def _evaluate(fn, linear):
     return out
 
 
+def check_size(size):
+    """Returns `size` as an int; ValueError unless it is an integer from 2 to MAX_SIZE."""
+    if isinstance(size, bool) or int(size) != size or not 2 <= size <= MAX_SIZE:
+        raise ValueError(f"LUT size must be an integer from 2 to {MAX_SIZE}, got {size!r}")
+    return int(size)
+
+
 def bake(program, size=DEFAULT_SIZE):
     """Bakes a program into a 3D LUT indexed by sRGB-encoded input.
 
     Args:
       program: a `mobile.program.Program`, or any pointwise callable mapping linear float32
         [..., 3] to display float32 [..., 3].
-      size: nodes per axis, >= 2 (33 or 65 are usual).
+      size: nodes per axis, 2 to MAX_SIZE (33 or 65 are usual).
 
     Returns:
       float32 array (size, size, size, 3), indexed [b, g, r], values in [0, 1] (see module doc).
     """
-    if int(size) != size or size < 2:
-        raise ValueError(f"LUT size must be an integer >= 2, got {size!r}")
-    size = int(size)
+    size = check_size(size)
     fn = _as_function(program)
     axis = np.linspace(0.0, 1.0, size, dtype=np.float32)
     b, g, r = np.meshgrid(axis, axis, axis, indexing="ij")

@@ -25,6 +25,7 @@ Colour convention (both paths): input linear RGB (scene-referred, 1.0 = display 
 the program's display values, sRGB-encoded, clamped to [0, 1]. numpy and the standard library.
 """
 import json
+import pathlib
 
 import numpy as np
 
@@ -241,3 +242,11 @@ def write_manifest(path, program=None, lut_size=lut_lib.DEFAULT_SIZE, sidecar=No
     atomically."""
     text = json.dumps(build_manifest(program, lut_size, sidecar), indent=2) + "\n"
     write_bytes_atomically(path, text.encode("utf-8"))
+
+
+def sidecar_path(model_path):
+    """The sidecar of an exported model file: its full name with `.json` added
+    (`predictor.tflite.json`), so that models of one stem (`predictor.tflite`, `predictor.onnx`)
+    each keep their own."""
+    model_path = pathlib.Path(model_path)
+    return model_path.with_name(model_path.name + ".json")

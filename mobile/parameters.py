@@ -11,6 +11,7 @@ standard library only.
 """
 import dataclasses
 import math
+import reprlib
 
 import numpy as np
 
@@ -28,16 +29,19 @@ class ProgramError(ValueError):
 
 def _number(value, path):
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
-        raise ProgramError(f"{path}: expected a number, got {value!r}")
-    value = float(value)
+        raise ProgramError(f"{path}: expected a number, got {reprlib.repr(value)}")
+    try:
+        value = float(value)
+    except OverflowError:
+        raise ProgramError(f"{path}: {reprlib.repr(value)} is too large for a number") from None
     if not math.isfinite(value):
-        raise ProgramError(f"{path}: expected a finite number, got {value!r}")
+        raise ProgramError(f"{path}: expected a finite number, got {reprlib.repr(value)}")
     return value
 
 
 def _numbers(value, count, path):
     if not isinstance(value, (list, tuple, np.ndarray)):
-        raise ProgramError(f"{path}: expected a list of {count} numbers, got {value!r}")
+        raise ProgramError(f"{path}: expected a list of {count} numbers, got {reprlib.repr(value)}")
     if len(value) != count:
         raise ProgramError(f"{path}: expected {count} values, got {len(value)}")
     return tuple(_number(v, f"{path}[{i}]") for i, v in enumerate(value))
@@ -160,7 +164,7 @@ class Curve:
         if not isinstance(value, (list, tuple, np.ndarray)) or len(value) != self.channels:
             raise ProgramError(
                 f"{path}: expected {self.channels} curves (r, g, b) of {CURVE_SEGMENTS + 1} points,"
-                f" got {value!r}")
+                f" got {reprlib.repr(value)}")
         return tuple(self._validate_one(v, f"{path}[{c}]") for c, v in enumerate(value))
 
     def _validate_one(self, value, path):

@@ -15,6 +15,8 @@ path of the bad item and what was expected. Printed form as in the Exposure pape
 """
 import dataclasses
 import json
+import reprlib
+import sys
 
 import numpy as np
 
@@ -24,13 +26,17 @@ from mobile.parameters import ProgramError
 
 FORMAT = "exposure-program"
 VERSION = 1
+# Most steps a program may hold: far above the agent's five (Exposure paper, section 5.2), so
+# hand-made programs fit, and a bound on the work and memory a document can ask for.
+MAX_STEPS = 100
 
 
 def _filter(name, path):
     """The registry entry of filter `name`; ProgramError naming `path` if there is none."""
     if not isinstance(name, str) or name not in registry.FILTERS:
         raise ProgramError(
-            f"{path}: unknown filter {name!r}; known filters: {', '.join(registry.FILTERS)}")
+            f"{path}: unknown filter {reprlib.repr(name)}; known filters: "
+            f"{', '.join(registry.FILTERS)}")
     return registry.FILTERS[name]
 
 
@@ -82,7 +88,8 @@ class Step:
         """Builds a Step from its JSON object `{"filter": NAME, PARAM: VALUE, ...}`; errors name
         `path` (e.g. "steps[2]")."""
         if not isinstance(obj, dict):
-            raise ProgramError(f"{path}: expected an object with a 'filter' key, got {obj!r}")
+            raise ProgramError(
+                f"{path}: expected an object with a 'filter' key, got {reprlib.repr(obj)}")
         if "filter" not in obj:
             raise ProgramError(f"{path}: missing key 'filter'")
         name = obj["filter"]
@@ -125,16 +132,22 @@ class Step:
         return f"{spec.title} {text}"
 
 
+def _check_step_count(count):
+    if count > MAX_STEPS:
+        raise ProgramError(f"steps: {count} steps; a program holds at most {MAX_STEPS}")
+
+
 def _validate_params(name, params, path):
     kinds = _filter(name, f"{path}.filter").parameters
     if not isinstance(params, dict):
-        raise ProgramError(f"{path}: expected a dict of parameters, got {params!r}")
+        raise ProgramError(f"{path}: expected a dict of parameters, got {reprlib.repr(params)}")
     for key in kinds:
         if key not in params:
             raise ProgramError(f"{path}: missing key {key!r} ({name} takes: {', '.join(kinds)})")
     for key in params:
         if key not in kinds:
-            raise ProgramError(f"{path}: unexpected key {key!r} ({name} takes: {', '.join(kinds)})")
+            raise ProgramError(f"{path}: unexpected key {reprlib.repr(key)} ({name} takes: "
+                               f"{', '.join(kinds)})")
     return {key: kind.validate(params[key], f"{path}.{key}") for key, kind in kinds.items()}
 
 
@@ -152,9 +165,10 @@ class Program:
 
     def __post_init__(self):
         steps = tuple(self.steps)
+        _check_step_count(len(steps))
         for i, step in enumerate(steps):
             if not isinstance(step, Step):
-                raise ProgramError(f"steps[{i}]: expected a Step, got {step!r}")
+                raise ProgramError(f"steps[{i}]: expected a Step, got {reprlib.repr(step)}")
         object.__setattr__(self, "steps", steps)
 
     @classmethod
@@ -169,14 +183,17 @@ class Program:
         for key in doc:
             if key not in expected:
                 raise ProgramError(
-                    f"document: unexpected key {key!r} (a program has: {', '.join(expected)})")
+                    f"document: unexpected key {reprlib.repr(key)} (a program has: "
+                    f"{', '.join(expected)})")
         if doc["format"] != FORMAT:
-            raise ProgramError(f"format: expected {FORMAT!r}, got {doc['format']!r}")
+            raise ProgramError(f"format: expected {FORMAT!r}, got {reprlib.repr(doc['format'])}")
         if doc["version"] != VERSION or isinstance(doc["version"], bool):
             raise ProgramError(
-                f"version: unsupported version {doc['version']!r}; this reader knows {VERSION}")
+                f"version: unsupported version {reprlib.repr(doc['version'])}; this reader "
+                f"knows {VERSION}")
         if not isinstance(doc["steps"], list):
-            raise ProgramError(f"steps: expected a list of steps, got {doc['steps']!r}")
+            raise ProgramError(f"steps: expected a list of steps, got {reprlib.repr(doc['steps'])}")
+        _check_step_count(len(doc["steps"]))
         return cls(tuple(Step.from_json(s, f"steps[{i}]") for i, s in enumerate(doc["steps"])))
 
     def to_dict(self):
@@ -188,8 +205,13 @@ class Program:
         """Parses and validates JSON text."""
         try:
             doc = json.loads(text)
+        except RecursionError:
+            raise ProgramError("not valid JSON for a program: nested too deeply") from None
         except json.JSONDecodeError as e:
-            raise ProgramError(f"not valid JSON: {e}") from e
+            raise ProgramError(f"not valid JSON: {e}") from None
+        except ValueError:  # Python's int-conversion limit
+            raise ProgramError(f"not valid JSON for a program: an integer of more than "
+                               f"{sys.get_int_max_str_digits()} digits") from None
         return cls.from_dict(doc)
 
     def to_json(self):
@@ -206,6 +228,9 @@ class Program:
                 text = f.read()
         except OSError as e:
             raise ProgramError(f"{path}: cannot read program: {e.strerror}") from e
+        except UnicodeDecodeError as e:
+            raise ProgramError(f"{path}: not UTF-8 text (byte 0x{e.object[e.start]:02x} at offset "
+                               f"{e.start}); a program is UTF-8 JSON") from None
         try:
             return cls.from_json(text)
         except ProgramError as e:

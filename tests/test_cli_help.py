@@ -108,6 +108,8 @@ def test_shared_flags_are_listed_where_they_are_used(outcomes):
     for name in ("exposure_train", "exposure_benchmark"):
         assert "  --[no]mask_used_filters:" in outcomes[name]["help"][1]
         assert "  --stop_after:" in outcomes[name]["help"][1]
+    for name in ("exposure_retouch", "exposure_export"):  # commandline.overwrite_flag
+        assert "  --[no]overwrite:" in outcomes[name]["help"][1], name
     for name in ("exposure_apply", "exposure_retouch"):
         for flag in ("--input:", "--output:", "--format:", "--bits:", "--tiff_encoding:",
                      "--[no]strip:"):

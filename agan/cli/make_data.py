@@ -1,8 +1,22 @@
-"""agan_make_data: writes an AGAN dataset as <dataset>.npz plus a samples.png grid."""
+"""agan_make_data: writes an AGAN dataset as <dataset>.npz plus a samples.png grid.
+
+Exit status: 0 when every image was read, 1 when some image files were skipped (each is
+reported), 2 for bad flags or data.
+"""
+import pathlib
+
 from absl import flags
 
 from agan import data, materialize
-from commandline import BadInput, check_usage, progress_flag, run_main
+from commandline import (
+    BadInput,
+    check_usage,
+    finish_batch,
+    max_image_pixels_flag,
+    progress_flag,
+    run_main,
+)
+from mobile import pixel_limit
 
 _DATASET = flags.DEFINE_enum(
     "dataset", "builtin", list(data.DATASETS),
@@ -27,10 +41,15 @@ _IMAGE_SIZE = flags.DEFINE_integer(
 _OUTPUT_DIR = flags.DEFINE_string(
     "output_dir", None, "Folder to write <dataset>.npz and samples.png into (created if needed).")
 _PROGRESS = progress_flag()
+_MAX_IMAGE_PIXELS = max_image_pixels_flag()
 
 
 def main(argv):
     check_usage(argv, _OUTPUT_DIR)
+    output_dir = pathlib.Path(_OUTPUT_DIR.value)
+    if output_dir.exists() and not output_dir.is_dir():
+        raise BadInput(f"--output_dir: {output_dir} exists and is not a folder")
+    pixel_limit.set_max_pixels(_MAX_IMAGE_PIXELS.value)
     try:
         made = materialize.materialize(
             _DATASET.value, _OUTPUT_DIR.value, data_dir=_DATA_DIR.value, split=_SPLIT.value,
@@ -38,7 +57,9 @@ def main(argv):
             progress=_PROGRESS.value)
     except (FileNotFoundError, ValueError) as error:
         raise BadInput(error) from error
-    print(made.summary())
+    except OSError as error:
+        raise BadInput(f"--output_dir: cannot write the dataset: {error}") from error
+    return finish_batch("agan_make_data", made.summary(), made.skipped)
 
 
 def run():

@@ -1,11 +1,13 @@
 """agan_train: trains one AGAN child architecture and writes IS, FID, samples and checkpoints.
 
-Running the same command again resumes from the last checkpoint in --output_dir.
+Running the same command again resumes from the newest intact checkpoint in --output_dir (with
+the same --architecture, --channels, ...). One run at a time holds --output_dir
+(commandline.model_lock).
 """
 from absl import flags
 
 from agan import dataclass_flags, search_space, train
-from commandline import BadInput, check_usage, progress_flag, run_main
+from commandline import BadInput, check_usage, model_lock, progress_flag, run_main
 
 _TRAIN_FLAGS = dataclass_flags.define_flags(train.TrainConfig)  # shared with agan_search
 
@@ -23,8 +25,9 @@ _PROGRESS = progress_flag()
 def main(argv):
     check_usage(argv, _ARCHITECTURE, _OUTPUT_DIR)
     try:
-        result = train.train(_TRAIN_FLAGS.config(architecture=_ARCHITECTURE.value),
-                             _OUTPUT_DIR.value, progress=_PROGRESS.value)
+        with model_lock.hold(_OUTPUT_DIR.value, "agan_train"):
+            result = train.train(_TRAIN_FLAGS.config(architecture=_ARCHITECTURE.value),
+                                 _OUTPUT_DIR.value, progress=_PROGRESS.value)
     except (search_space.ArchitectureError, FileNotFoundError, ValueError) as error:
         raise BadInput(error) from error
     print(

@@ -6,13 +6,15 @@
     exposure_export --model_dir=models/demo --format=saved_model --output=serving/exposure
     exposure_export --model_dir=models/demo --format=onnx --output=out/predictor.onnx
 
-tflite and onnx write the 64x64 parameter predictor and its JSON sidecar (same stem, .json);
-saved_model writes `OUTPUT/<version>/` for TF Serving. Exit status: 0 on success, 2 for bad flags,
+tflite and onnx write the 64x64 parameter predictor and its JSON sidecar (the model file's name
+plus .json: predictor.tflite.json); an existing model file or sidecar is replaced only with
+--overwrite. saved_model writes `OUTPUT/<version>/` for TF Serving (an existing version is never
+replaced). Exit status: 0 on success, 2 for bad flags,
 a bad model directory or unreadable calibration photos (one line on stderr naming it).
 """
 from absl import app, flags
 
-from commandline import BadInput, check_usage, run_main
+from commandline import BadInput, check_usage, overwrite_flag, run_main
 from export import onnx as onnx_lib
 from export import saved_model as saved_model_lib
 from export import tflite as tflite_lib
@@ -28,8 +30,8 @@ _FORMAT = flags.DEFINE_enum(
     "tflite: the 64x64 predictor for apps (ai_edge_litert); saved_model: photos in, program and "
     "retouched photo out, for TF Serving; onnx: the 64x64 predictor for ONNX Runtime.")
 _OUTPUT = flags.DEFINE_string(
-    "output", None, "tflite/onnx: the model file (.tflite / .onnx; the sidecar .json goes "
-                    "beside it). saved_model: the model base folder; the export goes to "
+    "output", None, "tflite/onnx: the model file (.tflite / .onnx; the sidecar <output>.json "
+                    "goes beside it). saved_model: the model base folder; the export goes to "
                     "OUTPUT/<version>/.")
 _QUANTIZE = flags.DEFINE_enum(
     "quantize", "fp32", list(tflite_lib.QUANTIZATIONS),
@@ -43,6 +45,8 @@ _VERSION = flags.DEFINE_integer(
     "version", None, "saved_model only: the version folder (a positive integer); default: one "
                      "more than the largest existing version, 1 for a new folder.", lower_bound=1)
 
+_OVERWRITE = overwrite_flag()
+
 
 def _check_flag_combinations():
     """Raises app.UsageError for a flag that does not fit the others."""
@@ -52,6 +56,9 @@ def _check_flag_combinations():
             f"--quantize={_QUANTIZE.value} applies to --format=tflite only, not {fmt}")
     if _CALIBRATION.value and _QUANTIZE.value != "int8":
         raise app.UsageError("--calibration_images applies to --quantize=int8 only")
+    if _OVERWRITE.value and fmt == "saved_model":
+        raise app.UsageError("--overwrite applies to tflite and onnx; a SavedModel version is "
+                             "never replaced (export a new --version)")
     if _VERSION.value is not None and fmt != "saved_model":
         raise app.UsageError(f"--version applies to --format=saved_model only, not {fmt}")
     if fmt in SUFFIXES and not _OUTPUT.value.endswith(SUFFIXES[fmt]):
@@ -70,9 +77,10 @@ def main(argv):
             representative = tflite_lib.representative_thumbnails(photos)
         if fmt == "tflite":
             written = tflite_lib.export(_MODEL_DIR.value, _OUTPUT.value, _QUANTIZE.value,
-                                        representative)
+                                        representative, overwrite=_OVERWRITE.value)
         elif fmt == "onnx":
-            written = onnx_lib.export(_MODEL_DIR.value, _OUTPUT.value)
+            written = onnx_lib.export(_MODEL_DIR.value, _OUTPUT.value,
+                                      overwrite=_OVERWRITE.value)
         else:
             written = (saved_model_lib.export(_MODEL_DIR.value, _OUTPUT.value, _VERSION.value),)
     except (OSError, ValueError) as error:

@@ -9,9 +9,17 @@ batch goes on), 2 for a bad program or bad flags.
 """
 from absl import app, flags
 
-from commandline import BadInput, check_usage, finish_batch, progress_flag, run_main
+from commandline import (
+    BadInput,
+    check_usage,
+    finish_batch,
+    max_image_pixels_flag,
+    progress_flag,
+    run_main,
+)
 from exposure import apply as apply_lib
 from exposure.cli import photo_batch_flags
+from mobile import lut, pixel_limit
 from mobile import program as program_lib
 from mobile.fast_render import DEFAULT_LUT_SIZE
 
@@ -25,14 +33,16 @@ _EXACT = flags.DEFINE_bool(
     "exact", False, "Render with the exact numpy renderer (same as --nofast).")
 _LUT_SIZE = flags.DEFINE_integer(
     "lut_size", DEFAULT_LUT_SIZE, "3D LUT nodes per axis for fast rendering of >8-bit input.",
-    lower_bound=2)
+    lower_bound=2, upper_bound=lut.MAX_SIZE)
 _CUBE = flags.DEFINE_string(
     "cube", None,
     "Also (or only) write the program as a .cube 3D LUT here: indexed by sRGB-encoded input, "
     "for 8-bit sRGB images in Resolve, Photoshop or ffmpeg's lut3d.")
 _CUBE_SIZE = flags.DEFINE_integer(
-    "cube_size", 33, "Nodes per axis of the --cube LUT.", lower_bound=2)
+    "cube_size", lut.DEFAULT_SIZE, "Nodes per axis of the --cube LUT.", lower_bound=2,
+    upper_bound=lut.MAX_SIZE)
 _PROGRESS = progress_flag()
+_MAX_IMAGE_PIXELS = max_image_pixels_flag()
 
 
 def main(argv):
@@ -43,6 +53,7 @@ def main(argv):
         raise app.UsageError("--input and --output go together")
     if not _PHOTOS.input.value and not _CUBE.value:
         raise app.UsageError("nothing to do: give --input and --output, or --cube")
+    pixel_limit.set_max_pixels(_MAX_IMAGE_PIXELS.value)
     try:
         program = program_lib.load(_PROGRAM.value)
     except program_lib.ProgramError as error:

@@ -1,9 +1,22 @@
 """exposure_eval: histogram intersection of retouched photos against a target collection, and PSNR /
-CIE ΔE2000 against paired references."""
+CIE ΔE2000 against paired references.
+
+Exit status: 0 when every file was read, 1 when some were skipped (each is listed with the
+reason), 2 for bad flags or folders.
+"""
 from absl import flags
 
-from commandline import BadInput, check_usage, progress_flag, run_main
+from commandline import (
+    EXIT_DONE,
+    EXIT_SOME_INPUTS_FAILED,
+    BadInput,
+    check_usage,
+    max_image_pixels_flag,
+    progress_flag,
+    run_main,
+)
 from exposure import evaluation, metrics
+from mobile import pixel_limit
 
 _OUTPUTS = flags.DEFINE_string(
     "outputs", None,
@@ -30,6 +43,7 @@ _CONTRAST = flags.DEFINE_enum(
     "Contrast statistic: 'variance' = 2 x luminance variance (the paper's supplement; default), "
     "'std' = 2 x luminance standard deviation (the authors' code).")
 _PROGRESS = progress_flag()
+_MAX_IMAGE_PIXELS = max_image_pixels_flag()
 flags.register_validator("json", lambda path: path is None or path.lower().endswith(".json"),
                          message="--json must name a file ending in .json")
 flags.register_validator("plot", lambda path: path is None or path.lower().endswith(".png"),
@@ -38,6 +52,7 @@ flags.register_validator("plot", lambda path: path is None or path.lower().endsw
 
 def main(argv):
     check_usage(argv, _OUTPUTS, _TARGETS)
+    pixel_limit.set_max_pixels(_MAX_IMAGE_PIXELS.value)
     try:
         result = evaluation.evaluate_folders(
             _OUTPUTS.value, _TARGETS.value, _REFERENCES.value, seed=_CROP_SEED.value,
@@ -55,6 +70,7 @@ def main(argv):
     except OSError as error:
         raise BadInput(f"cannot write the results: {error}") from error
     print(f"evaluated in {result.seconds:.1f} s")
+    return EXIT_SOME_INPUTS_FAILED if result.failures else EXIT_DONE
 
 
 def run():

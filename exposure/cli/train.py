@@ -4,7 +4,8 @@
         --target_dir=data/target --output_dir=models/demo
     tensorboard --logdir=models/demo/logs
 
-Running the same command again resumes from the latest checkpoint in <output_dir>/checkpoints.
+Running the same command again resumes from the latest intact checkpoint in
+<output_dir>/checkpoints. One run at a time holds <output_dir> (commandline.model_lock).
 Every setting of `exposure.train_config.TrainConfig` is a flag of the same name (defaults: the
 paper's). Exit status: 0 done, 2 bad flags or data.
 """
@@ -13,9 +14,17 @@ import sys
 
 from absl import app, flags
 
-from commandline import BadInput, check_usage, progress_flag, run_main
+from commandline import (
+    BadInput,
+    check_usage,
+    max_image_pixels_flag,
+    model_lock,
+    progress_flag,
+    run_main,
+)
 from exposure import train as train_lib
 from exposure.cli import training_flags
+from mobile import pixel_limit
 
 _RAW_DIR = flags.DEFINE_string(
     "raw_dir", None, "Folder of input photos (RAW such as DNG/CR2/NEF, TIFF, PNG, JPEG), read "
@@ -34,6 +43,7 @@ _HELDOUT_TRUTH_DIR = flags.DEFINE_string(
                                "(same file stem), to score ΔE2000 against.")
 _TRAINING = training_flags()
 _PROGRESS = progress_flag()
+_MAX_IMAGE_PIXELS = max_image_pixels_flag()
 
 
 def main(argv):
@@ -41,12 +51,14 @@ def main(argv):
     if _HELDOUT_TRUTH_DIR.value and not _HELDOUT_DIR.value:
         raise app.UsageError("--heldout_truth_dir needs --heldout_dir")
     config = _TRAINING.config()
+    pixel_limit.set_max_pixels(_MAX_IMAGE_PIXELS.value)
     try:
-        summary = train_lib.train(config, _OUTPUT_DIR.value, _RAW_DIR.value, _TARGET_DIR.value,
-                                  cache_dir=_TRAINING.cache_dir.value,
-                                  stop_after=_TRAINING.stop_after.value, progress=_PROGRESS.value,
-                                  heldout_dir=_HELDOUT_DIR.value,
-                                  heldout_truth_dir=_HELDOUT_TRUTH_DIR.value)
+        with model_lock.hold(_OUTPUT_DIR.value, "exposure_train"):
+            summary = train_lib.train(
+                config, _OUTPUT_DIR.value, _RAW_DIR.value, _TARGET_DIR.value,
+                cache_dir=_TRAINING.cache_dir.value, stop_after=_TRAINING.stop_after.value,
+                progress=_PROGRESS.value, heldout_dir=_HELDOUT_DIR.value,
+                heldout_truth_dir=_HELDOUT_TRUTH_DIR.value)
     except (OSError, ValueError) as error:  # missing folders, unreadable data, other settings
         raise BadInput(error) from error
     for path, reason in summary["skipped_files"]:

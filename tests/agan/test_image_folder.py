@@ -6,6 +6,7 @@ from PIL import Image
 
 from agan import image_folder
 from agan.dataset_files import DatasetFormatError, DatasetNotFoundError
+from tests.helpers.image_bombs import write_png_bomb
 
 
 def _save(path, array, mode=None, **params):
@@ -129,3 +130,14 @@ def test_limit_selects_a_seeded_subset(tmp_path):
     again, _ = image_folder.load(tmp_path, limit=3, seed=4)
     assert len(images) == 3
     np.testing.assert_array_equal(images, again)
+
+
+def test_an_image_over_the_pixel_limit_is_skipped_from_its_header(tmp_path):
+    _save(tmp_path / "good.png", _solid(5))
+    write_png_bomb(tmp_path / "bomb.png")
+    skipped = []
+    images, _ = image_folder.load(tmp_path, skipped=skipped)
+    assert len(images) == 1
+    ((path, reason),) = skipped
+    assert path.name == "bomb.png"
+    assert "is 30000x30000 px" in reason and "--max_image_pixels" in reason

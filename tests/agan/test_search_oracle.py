@@ -1,10 +1,16 @@
 """The search's Oracle: each reward recorded once, controller updates per batch, leases that
 reissue a dead worker's trial, and the saved state a restarted chief resumes from."""
+import pathlib
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 from agan import search, search_distributed, search_oracle, search_space
 from tests.agan import search_fixtures
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 class Clock:
@@ -120,3 +126,20 @@ def test_resuming_with_another_num_operations_names_the_flag(shared_oracle):
     other._set_project_dir(str(tmp_path), search.PROJECT_NAME)
     with pytest.raises(ValueError, match="--num_operations than 2"):
         other.reload()
+
+
+def test_agan_search_names_a_damaged_state_file(tmp_path):
+    out = tmp_path / "search"
+    tuner = search.ArchitectureTuner(
+        search_oracle.ControllerOracle(search_fixtures.config(2)),
+        search_fixtures.SyntheticEvaluator(), directory=out)
+    tuner.save()  # the state a search writes before its first trial
+    state = out / search.PROJECT_NAME / search_oracle.STATE_FILE
+    state.write_bytes(state.read_bytes()[:200])
+    result = subprocess.run(
+        [sys.executable, "-m", "agan.cli.search", f"--output_dir={out}", "--max_trials=2"],
+        capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert f"agan_search: error: {state}: the saved search state is damaged (BadZipFile" \
+        in result.stderr
+    assert "Traceback" not in result.stderr

@@ -117,3 +117,28 @@ def test_builtin_baselines_load_and_text_form_round_trips(tmp_path):
         arch.save(copy)
         assert copy.read_text() == path.read_text()
         assert json.loads(copy.read_text()) == arch.to_json()
+
+
+def test_a_module_holds_at_most_max_operations():
+    rng = np.random.default_rng(0)
+    vocabulary = ss.NORMAL_OPERATIONS
+    assert ss.random_segment(rng, vocabulary, ss.MAX_OPERATIONS).num_operations == ss.MAX_OPERATIONS
+    with pytest.raises(ss.ArchitectureError, match=(
+            f"generator_up.ops: 2000 operations; a module holds at most {ss.MAX_OPERATIONS}")):
+        ss.Segment([ss.IDENTITY] * 2000, [[1] * (i + 2) for i in range(1999)],
+                   where="generator_up")
+
+
+def test_json_nested_too_deeply_or_not_utf8_names_the_file(tmp_path):
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ss.ArchitectureError, match=r"deep\.json: not an architecture: JSON nested "
+                                                   r"too deeply"):
+        ss.Architecture.load(path)
+    path.write_bytes(b'{"description": "caf\xe9"}')
+    with pytest.raises(ss.ArchitectureError, match=r"deep\.json: not UTF-8 text"):
+        ss.Architecture.load(path)
+    obj = ss.random_architecture(0).to_json()
+    obj["generator_up"]["ops"][0] = json.loads("[" * 900 + "]" * 900)
+    with pytest.raises(ss.ArchitectureError, match=r"unknown operation \[\[\[.*\.\.\..*\]; known"):
+        ss.Architecture.from_json(obj)

@@ -82,7 +82,8 @@ def test_train_writes_scores_samples_and_resumes_from_checkpoint(tmp_path, class
     # The same call with more steps continues at step 2 with the saved optimizer state.
     second = train.train(_config(tmp_path, classifier_cache, steps=3), out)
     assert second["resumed_from_step"] == 2
-    assert [h["step"] for h in second["history"]] == [3]
+    # The loss history covers every logged step since step 0, not only this run's.
+    assert [h["step"] for h in second["history"]] == [1, 2, 3]
     reader = tf.train.load_checkpoint(str(out / "checkpoints"))
     assert reader.get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE") == 3
     iterations = [k for k in reader.get_variable_to_shape_map()
@@ -128,3 +129,37 @@ def test_runs_with_different_seeds_share_one_dataset_classifier(tmp_path):
         _config(tmp_path, cache, seed=1, classifier_samples=60, classifier_seed=1))
     assert len(list(cache.glob("*.keras"))) == 2
     assert other.info["settings"]["seed"] == 1
+
+
+@pytest.mark.slow
+def test_resume_names_a_changed_flag_passes_over_a_damaged_checkpoint_and_keeps_the_history(
+        tmp_path, classifier_cache, capfd):
+    out = tmp_path / "run"
+    first = train.train(_config(tmp_path, classifier_cache, steps=2), out)
+    assert [h["step"] for h in first["history"]] == [1, 2]
+    root = pathlib.Path(__file__).resolve().parents[2]
+    process = subprocess.run(
+        [sys.executable, "-m", "agan.cli.train", f"--architecture={tmp_path / 'arch.json'}",
+         f"--output_dir={out}", "--channels=16", "--latent_dim=16", "--data_limit=128",
+         "--eval_samples=40", "--is_splits=2", "--noprogress"],
+        capture_output=True, text=True, cwd=root, timeout=300)
+    assert process.returncode == 2, process.stderr[-2000:]
+    assert f"agan_train: error: {out} holds a run of another model (--channels: saved 8, now 16)" \
+        in process.stderr
+    other = dict(TINY_ARCHITECTURE, generator_up={"ops": [search_space.DECONV_5X5],
+                                                    "adjacency": []})
+    with pytest.raises(ValueError, match="--architecture: the saved run's architecture differs"):
+        train.train(_config(tmp_path, classifier_cache, steps=3,
+                            architecture=search_space.Architecture.from_json(other)), out)
+
+    data = next((out / "checkpoints").glob("ckpt-2.data-*"))
+    data.write_bytes(data.read_bytes()[:100])
+    capfd.readouterr()
+    second = train.train(_config(tmp_path, classifier_cache, steps=3), out)
+    err = capfd.readouterr().err
+    assert f"damaged checkpoint, passed over: {data.name}: " in err and "using ckpt-1" in err
+    assert second["resumed_from_step"] == 1
+    saved = json.loads((out / "result.json").read_text())["history"]
+    assert [h["step"] for h in saved] == [1, 2, 3]
+    assert saved[0] == first["history"][0]  # from before the resume
+    assert saved[1] != first["history"][1]  # step 2 again, after the fallback

@@ -2,6 +2,7 @@
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from export import tflite
+from export import sidecar, tflite
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
@@ -56,7 +57,7 @@ def test_exports_an_fp16_predictor_from_a_flagfile(small_model_dir, tmp_path):
     result = _run(f"--flagfile={flagfile}")
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"wrote {output}" in result.stdout
-    doc = json.loads(output.with_suffix(".json").read_text())
+    doc = json.loads(sidecar.sidecar_path(output).read_text())
     assert doc["quantization"] == "fp16"
     outputs = tflite.TFLitePredictor(output)(tflite.representative_thumbnails()[:1])
     assert outputs["filter_index"].shape == (1, 2)
@@ -73,10 +74,51 @@ def test_int8_calibrates_on_the_given_photos(small_model_dir, tmp_path):
     result = _run(f"--model_dir={small_model_dir}", "--format=tflite", "--quantize=int8",
                   f"--calibration_images={photos}", f"--output={output}")
     assert result.returncode == 0, result.stderr[-3000:]
-    assert json.loads(output.with_suffix(".json").read_text())["quantization"] == "int8"
+    assert json.loads(sidecar.sidecar_path(output).read_text())["quantization"] == "int8"
     empty = tmp_path / "empty"
     empty.mkdir()
     result = _run(f"--model_dir={small_model_dir}", "--format=tflite", "--quantize=int8",
                   f"--calibration_images={empty}", f"--output={tmp_path / 'x.tflite'}")
     assert result.returncode == 2 and "empty" in result.stderr, result.stderr[-2000:]
     assert not (tmp_path / "x.tflite").exists()
+
+
+def test_existing_files_are_kept_and_each_model_keeps_its_own_sidecar(small_model_dir,
+                                                                      tmp_path):
+    model = tmp_path / "predictor.tflite"
+    model.write_bytes(b"an earlier model")
+    sidecar.sidecar_path(model).write_text("{}")
+    result = _run(f"--model_dir={small_model_dir}", "--format=tflite", f"--output={model}")
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert f"exposure_export: error: {model}: exists, not replaced (--overwrite replaces it)" \
+        in result.stderr
+    # With --overwrite the ONNX model of the same stem replaces its own files, and only them.
+    onnx_model = tmp_path / "predictor.onnx"
+    onnx_model.write_bytes(b"an earlier model")
+    result = _run(f"--model_dir={small_model_dir}", "--format=onnx", f"--output={onnx_model}",
+                  "--overwrite")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "predictor.onnx", "predictor.onnx.json", "predictor.tflite", "predictor.tflite.json"]
+    doc = json.loads(sidecar.sidecar_path(onnx_model).read_text())
+    assert (doc["model_file"], doc["runtime"]) == ("predictor.onnx", "onnx")
+    assert onnx_model.read_bytes() != b"an earlier model"
+    assert model.read_bytes() == b"an earlier model"
+    assert sidecar.sidecar_path(model).read_text() == "{}"
+
+
+def test_overwrite_does_not_apply_to_a_saved_model_version():
+    result = _run("--model_dir=m", "--format=saved_model", "--output=serving", "--overwrite")
+    assert result.returncode == 2 and "a SavedModel version is never replaced" in result.stderr
+
+
+def test_every_checkpoint_damaged_is_named_and_nothing_written(small_model_dir, tmp_path):
+    model = tmp_path / "model"
+    shutil.copytree(small_model_dir, model)
+    index = next((model / "checkpoints").glob("*.index"))
+    index.write_bytes(index.read_bytes()[:100])
+    result = _run(f"--model_dir={model}", "--format=onnx", f"--output={tmp_path / 'p.onnx'}")
+    assert result.returncode == 2, result.stderr[-2000:]
+    assert "every checkpoint is damaged" in result.stderr and index.name in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "p.onnx").exists()

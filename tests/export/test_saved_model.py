@@ -112,13 +112,32 @@ def test_serving_default_returns_the_program_and_the_retouched_photo(served, age
 def test_jpeg_and_image_tensor_signature_agree(served, photo):
     _, model = served
     jpeg = _encode(photo, "JPEG")
-    decoded = tf.io.decode_jpeg(jpeg).numpy()
+    with Image.open(io.BytesIO(jpeg)) as image:  # as exposure_apply and exposure_retouch decode it
+        decoded = np.asarray(image.convert("RGB"))
     from_bytes = model.signatures["serving_default"](image_bytes=tf.constant([jpeg]))
     from_tensor = model.signatures["image_tensor"](image_tensor=tf.constant(decoded[None]))
     np.testing.assert_array_equal(from_bytes["filter_index"], from_tensor["filter_index"])
     np.testing.assert_array_equal(
         tf.io.decode_png(from_bytes["retouched_png_bytes"][0]).numpy(),
         from_tensor["retouched_image"][0].numpy())
+
+
+def test_served_jpeg_is_exposure_apply_of_the_same_file_within_one_code(served, photo, tmp_path):
+    _, model = served
+    jpeg = tmp_path / "photo.jpg"
+    jpeg.write_bytes(_encode(photo, "JPEG"))
+    out = model.signatures["serving_default"](image_bytes=tf.constant([jpeg.read_bytes()]))
+    program = tmp_path / "served.json"
+    program.write_bytes(out["program_json"].numpy()[0])
+    applied = tmp_path / "applied.png"
+    result = subprocess.run([sys.executable, "-m", "exposure.cli.apply", f"--program={program}",
+                             f"--input={jpeg}", f"--output={applied}", "--noprogress"],
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    served_pixels = tf.io.decode_png(out["retouched_png_bytes"][0]).numpy().astype(np.int64)
+    with Image.open(applied) as image:
+        applied_pixels = np.asarray(image, dtype=np.int64)
+    assert np.abs(served_pixels - applied_pixels).max() <= 1  # float32 rounding, two renderers
 
 
 @pytest.mark.parametrize("data, message", [

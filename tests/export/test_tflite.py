@@ -89,7 +89,7 @@ def test_quantized_variants_give_valid_programs_and_report_parity(exported, agen
 
 def test_sidecar_alone_is_enough_to_read_the_program(exported, agent, thumbnails, reference):
     path, side = exported["fp32"]
-    assert side == path.with_suffix(".json")
+    assert side == path.with_name(path.name + ".json")
     doc = json.loads(side.read_text())
     assert (doc["format"], doc["version"], doc["model_file"]) == (
         sidecar.FORMAT, sidecar.VERSION, path.name)

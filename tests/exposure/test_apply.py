@@ -8,11 +8,13 @@ import sys
 import imagecodecs
 import numpy as np
 import pytest
+import tifffile
 from PIL import Image
 
 from exposure import apply as apply_lib
-from exposure.image_io import read_linear
+from exposure.image_io import ImageReadError, read_linear
 from mobile import cube, lut
+from mobile.fast_render import Renderer
 from mobile.program import Program, Step
 from mobile.render import render
 from tests.exposure.photo_fixtures import smooth_linear_image, write_test_dng
@@ -154,3 +156,20 @@ def test_cube_export_and_bad_flags(tmp_path, program_file):
     status, output = _command(f"--program={program_file}", f"--input={tmp_path / 'x.png'}",
                               f"--output={tmp_path / 'y.jpg'}", "--bits=16")
     assert status == 2 and "y.jpg: .jpg holds (8,) bits per channel, not 16" in output
+
+
+def test_float_rgb_tiffs_are_written_without_exif(tmp_path):
+    rng = np.random.default_rng(7)
+    renderer = Renderer(PROGRAM)
+    for dtype in ("float32", "float16"):
+        source = tmp_path / f"{dtype}.tif"
+        tifffile.imwrite(source, rng.random((64, 80, 3)).astype(dtype), photometric="rgb")
+        (target,) = apply_lib.apply_one(renderer, source, tmp_path / f"{dtype}.jpg")
+        with Image.open(target) as image:
+            assert image.size == (80, 64) and not image.getexif()
+
+
+def test_a_fifo_as_input_is_named_as_such(tmp_path):
+    os.mkfifo(tmp_path / "pipe")
+    with pytest.raises(ImageReadError, match=r"pipe: is not a regular file or folder \(a FIFO"):
+        apply_lib.plan(tmp_path / "pipe", tmp_path / "out.jpg")

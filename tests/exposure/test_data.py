@@ -9,6 +9,7 @@ from exposure import data
 from exposure.image_io import ImageReadError, write_image
 from mobile.srgb import srgb_to_linear
 from tests.exposure.photo_fixtures import smooth_linear_image, write_test_dng
+from tests.helpers.image_bombs import write_png_bomb
 
 
 def test_area_resize_averages_blocks_exactly():
@@ -154,3 +155,13 @@ def test_training_dataset_rejects_bad_patches():
         data.training_dataset(np.zeros((2, 32, 32, 3), np.float32))
     with pytest.raises(ValueError, match="empty"):
         data.training_dataset(np.zeros((0, 80, 80, 3), np.float32))
+
+
+def test_loader_skips_a_decompression_bomb_from_its_header(tmp_path):
+    folder = _mixed_folder(tmp_path)
+    write_png_bomb(folder / "bomb.png")
+    _, report = data.load_collection(folder, cache_dir=tmp_path / "c", progress=False)
+    assert report.loaded == 2
+    reasons = dict((p.name, r) for p, r in report.skipped)
+    assert "is 30000x30000 px" in reasons["bomb.png"]
+    assert "--max_image_pixels" in reasons["bomb.png"]

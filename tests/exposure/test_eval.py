@@ -49,7 +49,7 @@ def test_command_scores_skips_the_bad_file_and_pairs_by_relative_name(folders, t
         f"--references={references}",
         f"--json={tmp_path / 'scores.json'}", f"--plot={tmp_path / 'hist.png'}",
     ], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1, result.stderr  # done, but a file was skipped
     assert "histogram intersection" in result.stdout and "ΔE2000" in result.stdout
     assert "broken.jpg" in result.stdout  # reported as skipped
 

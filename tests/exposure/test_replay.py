@@ -1,4 +1,5 @@
-"""Tests for exposure/replay.py: draws, refills of finished states, the finished-image ring."""
+"""Tests for exposure/replay.py: draws, refills of finished states, the finished-image ring,
+edited states for the critic."""
 import numpy as np
 import pytest
 
@@ -40,6 +41,16 @@ def test_the_finished_ring_keeps_the_latest_capacity_images():
         memory.put_back(slots, _images(2, value), usage, steps + 1)
     assert memory.num_finished == 2
     assert set(np.unique(memory.sample_finished(16))) == {3.0}
+
+
+def test_edited_states_are_sampled_without_the_fresh_ones():
+    memory = ReplayMemory(_images(6, 0.0), num_filters=2, num_steps=3, seed=0)
+    with pytest.raises(ValueError, match="no edited state"):
+        memory.sample_edited(2)
+    slots, images, usage, steps = memory.draw(2, _images(2, 0.0))
+    memory.put_back(slots, _images(2, 0.5), usage, steps + 1)  # edited once, not finished
+    assert memory.num_finished == 0
+    np.testing.assert_array_equal(memory.sample_edited(8), _images(8, 0.5))
 
 
 def test_bad_use_is_reported():

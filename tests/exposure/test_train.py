@@ -47,6 +47,7 @@ def test_train_steps_change_the_weights_with_finite_losses():
     for value in list(critic.values()) + list(actor.values()):
         assert np.isfinite(value.numpy())
     assert critic["critic/gradient_penalty"].numpy() > 0
+    assert actor["penalty/saturation"].numpy() >= 0
     np.testing.assert_array_equal(steps.numpy(), 1)
     np.testing.assert_array_equal(usage.numpy(), np.eye(4)[chosen.numpy()])
     for name, model in (("policy", learner.policy), ("value", learner.value),
@@ -89,6 +90,31 @@ def test_a_stopped_run_resumes_and_leaves_a_self_describing_model(photos, tmp_pa
         "hist_luminance", "hist_contrast", "hist_saturation"}
 
 
+def test_the_averaged_policy_is_what_retouching_loads(photos, tmp_path):
+    from exposure import agent as agent_lib
+    config = TrainConfig(**{**TINY, "policy_average": 0.5})
+    learner = train_lib.Learner(config)
+    images = tf.constant(np.random.default_rng(2).uniform(0, 1, (4, 64, 64, 3)), tf.float32)
+    before = [w.numpy() for w in learner.policy.weights]
+    learner.actor_step(images, tf.zeros([4, 4]), tf.zeros([4], tf.int32), tf.constant(0.0))
+    moved = [not np.array_equal(b, w.numpy())
+             for b, w in zip(before, learner.policy.weights, strict=True)]
+    assert any(moved)
+    for b, w, mean in zip(before, learner.policy.weights, learner.average.weights, strict=True):
+        # One update with decay 0.5: halfway between the start and the new weights.
+        np.testing.assert_allclose(mean.numpy(), 0.5 * b + 0.5 * w.numpy(), rtol=1e-5, atol=1e-7)
+    model = tmp_path / "model"
+    train_lib.train(config, model, photos / "raw", photos / "target", cache_dir=photos / "cache",
+                    progress=False)
+    loaded = agent_lib.load_agent(model)
+    reference = train_lib.Learner(config)
+    tf.train.Checkpoint(**{agent_lib.AVERAGE_KEY: train_lib.networks.checkpoint_variables(
+        reference.average)}).restore(tf.train.latest_checkpoint(
+            str(model / "checkpoints"))).expect_partial()
+    for mine, theirs in zip(loaded.policy.weights, reference.average.weights, strict=True):
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+
 def test_resuming_with_other_settings_is_refused(photos, tmp_path):
     train_config.save(TrainConfig(**TINY), tmp_path)
     other = TrainConfig(**{**TINY, "batch_size": 2})
@@ -107,6 +133,8 @@ def test_config_validation_names_the_field():
         TrainConfig(tiff_encoding="log")
     with pytest.raises(ValueError, match="num_steps: mask_used_filters"):
         TrainConfig(filters=("exposure", "gamma"), num_steps=3, mask_used_filters=True)
+    with pytest.raises(ValueError, match="num_steps: a program holds at most 100 steps, got 101"):
+        TrainConfig(num_steps=101, mask_used_filters=False)
 
 
 def test_schedules_follow_the_paper():
@@ -145,3 +173,28 @@ def test_a_missing_folder_is_named_and_nothing_is_written(photos, tmp_path):
         train_lib.train(TrainConfig(**TINY), tmp_path / "model", tmp_path / "nope",
                         photos / "target", progress=False)
     assert not (tmp_path / "model").exists()  # nothing written before the data is read
+
+
+def test_a_damaged_latest_checkpoint_is_named_and_training_goes_on_from_the_one_before(
+        photos, tmp_path, capfd):
+    model = tmp_path / "model"
+    config = TrainConfig(**TINY)
+    model.mkdir()
+    train_config.save(config, model)
+    learner = train_lib.Learner(config)
+    folder = model / "checkpoints"
+    manager = tf.train.CheckpointManager(learner.checkpoint(), str(folder), 3)
+    for number in (2, 3):  # what a run stopped at iteration 3 leaves
+        learner.step.assign(number)
+        manager.save(checkpoint_number=number)
+    with open(folder / "ckpt-3.index", "r+b") as index:
+        index.truncate(100)
+    (folder / "ckpt-4_temp").mkdir()  # a save cut short by a kill -9
+    again = _train(photos, model, stop_after=1)
+    err = capfd.readouterr().err
+    assert "damaged checkpoint, passed over: ckpt-3.index: " in err
+    assert "using ckpt-2 instead" in err and "ckpt-4_temp, a save cut short" in err
+    assert (again["start_iteration"], again["final_iteration"]) == (2, 3)
+    assert not (folder / "ckpt-4_temp").exists()
+    assert tf.train.load_checkpoint(str(folder / "ckpt-3")).get_tensor(
+        "step/.ATTRIBUTES/VARIABLE_VALUE") == 3  # written again, intact

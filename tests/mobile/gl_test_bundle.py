@@ -57,8 +57,9 @@ def test_app_renders_from_the_bundle_files_alone(tmp_path, gl_renderer):  # noqa
 
 
 def test_bad_lut_size_and_sidecar_file(tmp_path):
-    with pytest.raises(ValueError, match="lut_size must be an integer >= 2"):
-        bundle.write_bundle(tmp_path, lut_size=1)
+    for size in (1, lut.MAX_SIZE + 1):
+        with pytest.raises(ValueError, match=f"integer from 2 to {lut.MAX_SIZE}"):
+            bundle.write_bundle(tmp_path, lut_size=size)
     bad = tmp_path / "side.json"
     bad.write_text("{")
     with pytest.raises(ValueError, match="side.json: not valid JSON"):

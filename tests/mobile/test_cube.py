@@ -42,6 +42,7 @@ def test_write_then_read_gives_the_lut_back_with_red_fastest(tmp_path):
     ("LUT_3D_SIZE 2\n0 0 x\n", ":2: cannot parse"),
     ("LUT_3D_SIZE 2\n0 0\n", ":2: expected 3 numbers"),
     ("LUT_3D_SIZE 2\nDOMAIN_MAX 2 2 2\n" + "0 0 0\n" * 8, "domain"),
+    ("LUT_3D_SIZE 100000\n0 0 0\n", ":1: LUT_3D_SIZE must be 2 to 256, got 100000"),
 ])
 def test_malformed_files_are_named(tmp_path, body, message):
     path = tmp_path / "bad.cube"

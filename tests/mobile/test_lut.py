@@ -156,8 +156,9 @@ def test_bad_arguments_are_named():
         lut.apply(np.zeros((2, 2, 2, 3)), np.zeros((2, 4)))
     with pytest.raises(ValueError, match="uint8"):
         lut.apply_exact_8bit(np.zeros(1 << 24, np.uint32), np.zeros((2, 3), np.float32))
-    with pytest.raises(ValueError, match="size"):
-        lut.bake(_curvy, 1)
+    for size in (1, lut.MAX_SIZE + 1, 100_000, 2.5):
+        with pytest.raises(ValueError, match=f"integer from 2 to {lut.MAX_SIZE}"):
+            lut.bake(_curvy, size)
 
 
 @pytest.mark.parametrize("size", sorted(lut.ERROR_BOUNDS_CODES))

@@ -224,3 +224,44 @@ def test_num_params():
     assert [P.num_op_params(n) for n in FILTER_NAMES] == [1, 1, 3, 1, 8, 1, 1, 24, 2]
     with pytest.raises(P.ProgramError, match="filter: unknown filter 'x'"):
         P.num_raw_params("x")
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"steps": ' + "[" * 100_000 + "]" * 100_000 + "}",
+     "not valid JSON for a program: nested too deeply"),
+    ('{"ev": 1' + "0" * 4999 + "}", "an integer of more than 4300 digits"),
+])
+def test_json_the_parser_refuses_is_a_program_error(text, message):
+    with pytest.raises(P.ProgramError, match=message):
+        P.Program.from_json(text)
+
+
+def test_values_too_large_or_deep_for_a_message_are_cut():
+    huge = _doc({"filter": "exposure", "ev": 10**400})
+    with pytest.raises(P.ProgramError,
+                       match=r"steps\[0\]\.ev: 1000.*\.\.\..*is too large for a number"):
+        P.Program.from_dict(huge)
+    nested = _doc(json.loads("[" * 900 + "]" * 900))
+    with pytest.raises(P.ProgramError) as info:
+        P.Program.from_dict(nested)
+    message = str(info.value)
+    assert message.startswith("steps[0]: expected an object with a 'filter' key, got [[[")
+    assert "[...]" in message and len(message) < 100
+
+
+def test_a_program_holds_at_most_max_steps():
+    step = {"filter": "exposure", "ev": 0.5}
+    assert len(P.Program.from_dict(_doc(*[step] * P.MAX_STEPS)).steps) == P.MAX_STEPS
+    message = f"steps: {P.MAX_STEPS + 1} steps; a program holds at most {P.MAX_STEPS}"
+    with pytest.raises(P.ProgramError, match=message):
+        P.Program.from_dict(_doc(*[step] * (P.MAX_STEPS + 1)))
+    with pytest.raises(P.ProgramError, match=message):
+        P.Program((P.Step("exposure", {"ev": 0.5}),) * (P.MAX_STEPS + 1))
+
+
+def test_a_file_that_is_not_utf8_is_named(tmp_path):
+    path = tmp_path / "latin1.json"
+    path.write_bytes(json.dumps({**_doc(), "author": "Jos\u00e9"}).encode("utf-8").replace(
+        b"\\u00e9", "\u00e9".encode("latin-1")))
+    with pytest.raises(P.ProgramError, match=r"latin1\.json: not UTF-8 text \(byte 0xe9 at offset"):
+        P.load(path)
