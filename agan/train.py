@@ -277,11 +277,18 @@ def make_classifier(config):
         return metrics.InceptionV3Classifier(config.inception_weights)
     from agan import classifier
 
-    settings = classifier.ClassifierSettings(
+    return classifier.load_or_train(classifier_settings(config),
+                                    cache_dir=config.classifier_cache_dir)
+
+
+def classifier_settings(config):
+    """The `agan.classifier.ClassifierSettings` of `config`'s dataset classifier."""
+    from agan import classifier
+
+    return classifier.ClassifierSettings(
         dataset=config.dataset, data_dir=config.data_dir, num_samples=config.classifier_samples,
         epochs=config.classifier_epochs, seed=config.classifier_seed,
     )
-    return classifier.load_or_train(settings, cache_dir=config.classifier_cache_dir)
 
 
 @dataclasses.dataclass(frozen=True)
