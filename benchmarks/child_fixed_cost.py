@@ -16,7 +16,7 @@ Then this checkout's train step is timed against benchmarks/static_child.py's fl
 of the same architecture (alternating rounds, median), as benchmarks/child_step_time.py does.
 
     .venv/bin/python benchmarks/child_fixed_cost.py --flagfile=configs/agan/demo.flags \\
-        --baseline=650948e
+        --baseline=c55257c
 """
 import json
 import os
