@@ -190,13 +190,14 @@ def _run_role(config, output_dir, evaluate, worker):
     from agan import search_report, search_tensorboard
 
     output_dir.mkdir(parents=True, exist_ok=True)
-    if evaluate is None and not keras_tuner_internals.is_chief_oracle():
-        log(train.scoring_reference(config.child).describe())
+    trains_children = evaluate is None and not keras_tuner_internals.is_chief_oracle()
     evaluate = evaluate or ChildGanEvaluator(config.child)
     oracle = ControllerOracle(config)
     if not worker:
         oracle.log_path = output_dir / LOG_FILE
-    tuner = ArchitectureTuner(oracle, evaluate, directory=output_dir)
+    tuner = ArchitectureTuner(oracle, evaluate, directory=output_dir)  # a damaged state stops here
+    if trains_children:
+        log(train.scoring_reference(config.child).describe())
     if not worker:
         if not oracle.trials:
             oracle.rewrite_log()
