@@ -1,5 +1,5 @@
-"""Layers the AGAN child models need that Keras 3 lacks: SN-GAN spectral normalization and
-conditional batch normalization.
+"""Layers the AGAN child models need that Keras 3 lacks: SN-GAN spectral normalization,
+conditional batch normalization, and a nearest-neighbour up-sampling that traces small.
 
 `SpectralNormalization` follows SN-GAN (Miyato et al. 2018), unlike `keras.layers.SpectralNormalization`
 (which overwrites the kernel in place and passes no gradient through sigma): each wrapped weight W is
@@ -71,20 +71,22 @@ class SpectralNormalization(keras.layers.Layer):
 
     def sigmas(self, training=False):
         """Returns ``[(weight variable, sigma estimate)]``; with training=True the power iteration
-        advances and the ``u`` estimates are stored."""
+        advances and the ``u`` estimates are stored.
+
+        sigma = ||W u|| equals SN-GAN's ``v^T W u`` with ``v = W u / ||W u||``; with u held
+        constant its gradient is SN-GAN's ``v u^T``.
+        """
         result = []
         for weight, output_axes, u_variable in self._normalized:
             matrix = _as_matrix(weight.value, output_axes)
-            u = ops.stop_gradient(u_variable.value)
-            steps = self.power_iterations if training else 0
-            for _ in range(steps):
-                v = _l2_normalize(ops.matmul(matrix, u))
-                u = _l2_normalize(ops.matmul(ops.transpose(matrix), v))
-            u = ops.stop_gradient(u)
-            v = ops.stop_gradient(_l2_normalize(ops.matmul(matrix, u)))
+            u = ops.expand_dims(u_variable.value, 1)
             if training:
-                u_variable.assign(u)
-            sigma = ops.sum(v * ops.matmul(matrix, u))
+                constant = ops.stop_gradient(matrix)
+                for _ in range(self.power_iterations):
+                    v = _l2_normalize(ops.matmul(constant, u))
+                    u = _l2_normalize(ops.matmul(ops.transpose(constant), v))
+                u_variable.assign(ops.squeeze(u, 1))
+            sigma = ops.sqrt(ops.sum(ops.square(ops.matmul(matrix, u))) + _EPSILON)
             result.append((weight, sigma))
         return result
 
@@ -153,6 +155,28 @@ class ConditionalBatchNormalization(keras.layers.Layer):
         config.update({"num_classes": self.num_classes, "momentum": self.momentum,
                        "epsilon": self.epsilon})
         return config
+
+
+def upsample_nearest(x):
+    """Nearest-neighbour 2x up-sampling of (batch, H, W, C) with static H, W, C to (batch, 2H, 2W,
+    C): what `keras.layers.UpSampling2D(2, interpolation="nearest")` computes, in three graph
+    operations where Keras's repeat-based version writes about sixty."""
+    _, height, width, channels = x.shape
+    x = ops.reshape(x, (-1, height, 1, width, 1, channels))
+    x = ops.tile(x, (1, 1, 2, 1, 2, 1))
+    return ops.reshape(x, (-1, 2 * height, 2 * width, channels))
+
+
+@keras.saving.register_keras_serializable(package="agan")
+class NearestUpsampling2D(keras.layers.Layer):
+    """`upsample_nearest` as a layer."""
+
+    def call(self, inputs):
+        return upsample_nearest(inputs)
+
+    def compute_output_shape(self, input_shape):
+        batch, height, width, channels = input_shape
+        return (batch, 2 * height, 2 * width, channels)
 
 
 @keras.saving.register_keras_serializable(package="agan")

@@ -9,7 +9,12 @@ import keras
 from keras import ops
 
 from agan import search_space as ss
-from agan.layers import ConditionalBatchNormalization, SpectralNormalization
+from agan.layers import (
+    ConditionalBatchNormalization,
+    NearestUpsampling2D,
+    SpectralNormalization,
+    upsample_nearest,
+)
 from agan.module_plan import DOWN, MODULE_KINDS, NORMAL, PREV, UP, ModulePlan, Node, plan_module
 
 __all__ = ["DOWN", "MODULE_KINDS", "NORMAL", "PREV", "UP", "ModulePlan", "Node", "plan_module",
@@ -87,7 +92,7 @@ class Operation(keras.layers.Layer):
         pool_first = token in ss.POOL_FIRST_CONVOLUTIONS
         self.before = None
         if mode == UP and token not in ss.TRANSPOSED_CONVOLUTIONS:
-            self.before = keras.layers.UpSampling2D(2, interpolation="nearest")
+            self.before = NearestUpsampling2D()
         elif mode == DOWN and pool_first:
             self.before = keras.layers.AveragePooling2D(_RESAMPLE_POOL)
         if convolution:
@@ -226,7 +231,7 @@ class Module(keras.layers.Layer):
     def _resample(x, direction):
         """Parameter-free 2x re-sampling: nearest-neighbour ("up") or 2x2 average pooling."""
         if direction == UP:
-            return ops.repeat(ops.repeat(x, 2, axis=1), 2, axis=2)
+            return upsample_nearest(x)
         return ops.average_pool(x, _RESAMPLE_POOL, strides=_RESAMPLE_POOL, padding="valid")
 
     def get_config(self):

@@ -11,6 +11,7 @@ Output folder of a search (the chief's, or the single process's):
 
     search_log.jsonl   one JSON line per rewarded trial (`agan.search_oracle.LOG_FIELDS`), in
                        reward order
+    tensorboard/       the same trials in TensorBoard's HParams dashboard (`agan.search_tensorboard`)
     keras_tuner/       keras-tuner project: oracle_state.npz, trial_<id>/ (child GAN runs)
     top/, figures/, summary.json   written at the end by `agan.search_report`
 """
@@ -24,7 +25,7 @@ from agan import controller as controller_module
 from agan import keras_tuner_internals, search_distributed, search_space, train
 from agan.dataclass_flags import flag_field
 from agan.search_distributed import ENV_ORACLE_IP, ENV_ORACLE_PORT, ENV_TUNER_ID, log
-from agan.search_oracle import OBJECTIVE, REAL_SCORE, ControllerOracle, architecture_of
+from agan.search_oracle import FID, OBJECTIVE, REAL_SCORE, ControllerOracle, architecture_of
 from agan.search_processes import free_port, spawn_local, wait_all
 from commandline import model_lock
 from mobile.atomic import write_json_atomically
@@ -33,7 +34,7 @@ PROJECT_NAME = "keras_tuner"
 LOG_FILE = "search_log.jsonl"
 
 __all__ = [
-    "LOG_FILE", "OBJECTIVE", "PROJECT_NAME", "REAL_SCORE", "ArchitectureTuner",
+    "FID", "LOG_FILE", "OBJECTIVE", "PROJECT_NAME", "REAL_SCORE", "ArchitectureTuner",
     "ChildGanEvaluator", "SearchConfig", "run",
     # What a launcher of the search's processes (agan.cli.search) needs, defined beside them:
     "ENV_ORACLE_IP", "ENV_ORACLE_PORT", "ENV_TUNER_ID", "free_port", "log", "spawn_local",
@@ -123,18 +124,19 @@ class ChildGanEvaluator:
         self.train_config = train_config
 
     def __call__(self, architecture, trial_dir):
-        """Returns {OBJECTIVE: IS mean, REAL_SCORE: real-data IS mean} of the child in
+        """Returns {OBJECTIVE: IS mean, REAL_SCORE: real-data IS mean, FID: FID} of the child in
         `trial_dir/child` (an interrupted run there is resumed)."""
         config = dataclasses.replace(self.train_config, architecture=architecture)
-        result = train.train(config, pathlib.Path(trial_dir) / "child")
+        result = train.train(config, pathlib.Path(trial_dir) / "child", progress=False)
         return {OBJECTIVE: float(result["inception_score_mean"]),
-                REAL_SCORE: float(result["real_inception_score_mean"])}
+                REAL_SCORE: float(result["real_inception_score_mean"]), FID: float(result["fid"])}
 
 
 class ArchitectureTuner(base_tuner.BaseTuner):
     """A keras-tuner tuner whose trial evaluates the trial's architecture with `evaluate`.
 
-    `evaluate(architecture, trial_dir) -> {OBJECTIVE: float, REAL_SCORE: float (optional)}`.
+    `evaluate(architecture, trial_dir) -> {OBJECTIVE: float, REAL_SCORE: float (optional), FID:
+    float (optional)}`.
     """
 
     def __init__(self, oracle, evaluate, *, directory):
@@ -172,28 +174,34 @@ def run(config, output_dir, evaluate=None):
     single process that samples and evaluates itself. Running the same command again resumes.
     The chief (or the single process) holds `output_dir` while it runs (`commandline.model_lock`:
     a second chief there stops with an error naming the first). `evaluate` defaults to
-    `ChildGanEvaluator(config.child)`.
+    `ChildGanEvaluator(config.child)`; then a process that trains children first logs the reward's
+    IS_max and the classifier's held-out accuracy.
     """
     config.validate()
     output_dir = pathlib.Path(output_dir)
     worker = (keras_tuner_internals.has_chief_oracle()
               and not keras_tuner_internals.is_chief_oracle())
     with contextlib.nullcontext() if worker else model_lock.hold(output_dir, "agan_search"):
-        return _run_role(config, output_dir, evaluate or ChildGanEvaluator(config.child), worker)
+        return _run_role(config, output_dir, evaluate, worker)
 
 
 def _run_role(config, output_dir, evaluate, worker):
     """`run`'s work, for a worker when `worker`, else for the chief or the single process."""
-    from agan import search_report
+    from agan import search_report, search_tensorboard
 
     output_dir.mkdir(parents=True, exist_ok=True)
+    trains_children = evaluate is None and not keras_tuner_internals.is_chief_oracle()
+    evaluate = evaluate or ChildGanEvaluator(config.child)
     oracle = ControllerOracle(config)
     if not worker:
         oracle.log_path = output_dir / LOG_FILE
-    tuner = ArchitectureTuner(oracle, evaluate, directory=output_dir)
+    tuner = ArchitectureTuner(oracle, evaluate, directory=output_dir)  # a damaged state stops here
+    if trains_children:
+        log(train.scoring_reference(config.child).describe())
     if not worker:
         if not oracle.trials:
             oracle.rewrite_log()
+            search_tensorboard.write_experiment(output_dir)
         tuner.save()  # from now on a restart reloads the state, even mid-way through trial 0
     tuner.search()
     if worker:

@@ -13,7 +13,8 @@ Beyond keras-tuner 1.4's Oracle (docs/agan.md#conventions-of-the-field):
   pending rewards, controller weights, Adam slots, baseline and the sampler's random state. A
   restarted chief resumes from it; ongoing trials keep their workers (with fresh leases).
 - The search log. Each reward is appended to `log_path` (one JSON line with `LOG_FIELDS`), which
-  a resumed chief rewrites from the state.
+  a resumed chief rewrites from the state, and written as a run of TensorBoard's HParams dashboard
+  beside it (`agan.search_tensorboard`).
 """
 import json
 import os
@@ -26,7 +27,7 @@ import numpy as np
 from keras_tuner.engine import trial as trial_module
 
 from agan import controller as controller_module
-from agan import search_space
+from agan import search_space, search_tensorboard
 from agan.search_distributed import HEARTBEAT, log
 from mobile.atomic import atomic_output, write_text_atomically
 
@@ -34,9 +35,10 @@ ARCHITECTURE_KEY = "architecture"
 # The metrics a trial reports: the child's Inception Score, and that of the real data (is_max).
 OBJECTIVE = "inception_score"
 REAL_SCORE = "real_inception_score"
+FID = "fid"  # optional: the child's FID, logged but not rewarded
 STATE_FILE = "oracle_state.npz"
-LOG_FIELDS = ("trial", "architecture", "inception_score", "real_inception_score", "reward",
-              "worker", "time", "controller_updates")
+LOG_FIELDS = ("trial", "architecture", "inception_score", "real_inception_score", "fid",
+              "reward", "worker", "time", "controller_updates")
 
 
 def architecture_of(trial):
@@ -164,6 +166,8 @@ class ControllerOracle(keras_tuner.Oracle):
         if trial.trial_id in self.rewards:
             entry = self.rewards[trial.trial_id]
             self._append_log(entry)
+            if self.log_path is not None:
+                search_tensorboard.write_trial(self.log_path.parent, entry)
             log(f"trial {trial.trial_id} ({holder}): IS {entry['inception_score']:.3f}, "
                 f"reward {entry['reward']:.3f}; {len(self.rewards)}/{self.config.max_trials} "
                 f"rewarded, {int(self.controller.num_updates.numpy())} controller updates")
@@ -186,8 +190,8 @@ class ControllerOracle(keras_tuner.Oracle):
             trial.score = float("nan")  # no objective reported: INVALID, retried
         if not np.isfinite(trial.score):
             return
-        real = (trial.metrics.get_last_value(REAL_SCORE)
-                if trial.metrics.exists(REAL_SCORE) else None)
+        real, fid = (trial.metrics.get_last_value(name) if trial.metrics.exists(name) else None
+                     for name in (REAL_SCORE, FID))
         is_max = self.config.is_max if self.config.is_max is not None else real
         if is_max is None:
             raise ValueError(f"trial {trial.trial_id}: no is_max configured and no "
@@ -200,6 +204,7 @@ class ControllerOracle(keras_tuner.Oracle):
             "architecture": json.loads(trial.hyperparameters.values[ARCHITECTURE_KEY]),
             "inception_score": float(trial.score),
             "real_inception_score": None if real is None else float(real),
+            "fid": None if fid is None else float(fid),
             "reward": float(reward),
             "worker": getattr(self, "_ending_worker", None),
             "time": time.time(),

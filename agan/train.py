@@ -12,8 +12,11 @@ intact checkpoint (`commandline.checkpoints`). Output folder layout:
     samples_<step>.png   8x8 sample grids from a fixed noise batch
     result.json          Inception Score (mean, std), FID, the classifier used, steps, paths
 """
+import contextlib
 import dataclasses
+import functools
 import pathlib
+import time
 
 import numpy as np
 from tqdm import tqdm
@@ -158,22 +161,24 @@ class GanSteps:
     """
 
     def __init__(self, generator, discriminator, config, num_classes=None):
-        import keras
         import tensorflow as tf
+
+        from agan.fused_adam import FusedAdam
 
         self.generator = generator
         self.discriminator = discriminator
         self.config = config
         self.num_classes = num_classes
         self.g_optimizer, self.d_optimizer = (
-            keras.optimizers.Adam(config.learning_rate, beta_1=config.beta1, beta_2=config.beta2)
+            FusedAdam(config.learning_rate, beta_1=config.beta1, beta_2=config.beta2)
             for _ in range(2)
         )
         self.g_optimizer.build(generator.trainable_variables)
         self.d_optimizer.build(discriminator.trainable_variables)
         self.rng = tf.random.Generator.from_seed(config.seed)
-        self.d_step = tf.function(self._d_step)
-        self.g_step = tf.function(self._g_step)
+        # No Python control flow depends on tensors here; autograph would only slow tracing.
+        self.d_step = tf.function(self._d_step, autograph=False)
+        self.g_step = tf.function(self._g_step, autograph=False)
 
     def _fake_inputs(self, batch_size):
         import tensorflow as tf
@@ -195,14 +200,21 @@ class GanSteps:
         return self.discriminator(inputs, training=training)
 
     def _d_step(self, real_images, real_labels):
-        """One D update on real images [B, H, W, 3] in [-1, 1] and their int labels [B]."""
+        """One D update on real images [B, H, W, 3] in [-1, 1] and their int labels [B].
+
+        Real and generated images go through D as one batch (D has no batch normalization, so each
+        logit depends on its own image only): one forward pass to trace and run, not two.
+        """
         import tensorflow as tf
 
         z, fake_labels = self._fake_inputs(self.config.fake_batch_size)
         fake_images = tf.stop_gradient(self.generate(z, fake_labels, training=True))
+        images = tf.concat([real_images, fake_images], axis=0)
+        labels = None if self.num_classes is None else tf.concat([real_labels, fake_labels], 0)
+        count = tf.shape(real_images)[0]
         with tf.GradientTape() as tape:
-            real_logits = self.discriminate(real_images, real_labels, training=True)
-            fake_logits = self.discriminate(fake_images, fake_labels, training=True)
+            logits = self.discriminate(images, labels, training=True)
+            real_logits, fake_logits = logits[:count], logits[count:]
             loss = hinge_discriminator_loss(real_logits, fake_logits)
         variables = self.discriminator.trainable_variables
         self.d_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
@@ -265,11 +277,93 @@ def make_classifier(config):
         return metrics.InceptionV3Classifier(config.inception_weights)
     from agan import classifier
 
-    settings = classifier.ClassifierSettings(
+    return classifier.load_or_train(classifier_settings(config),
+                                    cache_dir=config.classifier_cache_dir)
+
+
+def classifier_settings(config):
+    """The `agan.classifier.ClassifierSettings` of `config`'s dataset classifier."""
+    from agan import classifier
+
+    return classifier.ClassifierSettings(
         dataset=config.dataset, data_dir=config.data_dir, num_samples=config.classifier_samples,
         epochs=config.classifier_epochs, seed=config.classifier_seed,
     )
-    return classifier.load_or_train(settings, cache_dir=config.classifier_cache_dir)
+
+
+@dataclasses.dataclass(frozen=True)
+class ScoringReference:
+    """What every child of one dataset and classifier is scored against.
+
+    real_images: uint8 [M, H, W, 3], the FID reference (M = eval_samples, or data_limit if fewer).
+    real_probs, real_features: the classifier's outputs for them (float64 [M, K], [M, D]).
+    real_inception_score: (mean, std) of the real images, the reward's IS_max.
+    num_classes: classes in the labels of the real images.
+    """
+
+    classifier: metrics.Classifier
+    real_images: np.ndarray
+    real_probs: np.ndarray
+    real_features: np.ndarray
+    real_inception_score: tuple
+    num_classes: int
+
+    @property
+    def holdout_accuracy(self):
+        """The dataset classifier's held-out accuracy, or None (InceptionV3)."""
+        return getattr(self.classifier, "info", {}).get("holdout_accuracy")
+
+    def describe(self):
+        """One line: IS_max, the classifier and its held-out accuracy."""
+        accuracy = self.holdout_accuracy
+        return (f"IS_max {self.real_inception_score[0]:.3f} (IS of {len(self.real_images)} real "
+                f"images under {self.classifier.name}; held-out accuracy "
+                f"{'n/a' if accuracy is None else f'{accuracy:.3f}'})")
+
+
+# The TrainConfig fields that decide a ScoringReference.
+_REFERENCE_FIELDS = ("dataset", "data_dir", "data_limit", "eval_samples", "is_splits",
+                     "eval_batch_size", "classifier", "inception_weights", "classifier_cache_dir",
+                     "classifier_samples", "classifier_epochs", "classifier_seed", "seed")
+
+
+def scoring_reference(config):
+    """The `ScoringReference` of `config`, computed once per process for the settings that decide
+    it (so the children of a search share it)."""
+    return _scoring_reference(tuple(getattr(config, name) for name in _REFERENCE_FIELDS))
+
+
+@functools.lru_cache(maxsize=1)
+def _scoring_reference(key):
+    from agan import data
+
+    config = TrainConfig(**dict(zip(_REFERENCE_FIELDS, key, strict=True)))
+    limit = config.eval_samples if config.data_limit is None else min(
+        config.eval_samples, config.data_limit)
+    real_images, real_labels = data.load_arrays(
+        config.dataset, data_dir=config.data_dir, split="train", limit=limit, seed=config.seed)
+    classifier = make_classifier(config)
+    batch = config.eval_batch_size
+    real = real_images.astype(np.float32) / 127.5 - 1.0
+    real_probs, real_features = metrics.classify(
+        classifier, (real[i:i + batch] for i in range(0, len(real), batch)),
+        total=-(-len(real) // batch), desc="IS/FID: real",
+    )
+    splits = min(config.is_splits, len(real_probs))
+    return ScoringReference(
+        classifier=classifier, real_images=real_images, real_probs=real_probs,
+        real_features=real_features,
+        real_inception_score=metrics.inception_score(real_probs, splits=splits),
+        num_classes=int(real_labels.max()) + 1)
+
+
+@functools.lru_cache(maxsize=1)
+def _training_data(dataset, data_dir, batch_size, seed, limit):
+    """`agan.data.make_dataset` of the train split, built once per process for its arguments."""
+    from agan import data
+
+    return data.make_dataset(dataset, data_dir=data_dir, split="train", batch_size=batch_size,
+                             seed=seed, limit=limit)
 
 
 def generate_batches(steps, total, batch_size, seed):
@@ -284,41 +378,53 @@ def generate_batches(steps, total, batch_size, seed):
         yield steps.generate(z, labels, training=False).numpy()
 
 
-def evaluate(steps, classifier, real_images, config):
-    """IS and FID of the generator of `steps`, with `classifier`.
-
-    Args:
-      real_images: uint8 [M, H, W, 3] real images for the FID reference statistics.
+def evaluate(steps, reference, config):
+    """IS and FID of the generator of `steps` against a `ScoringReference`.
 
     Returns: dict with inception_score_mean/std, fid, real_inception_score_mean/std, classifier
-    name and the not-comparable note.
+    name, its held-out accuracy and the not-comparable note.
     """
     batch = config.eval_batch_size
-    total = -(-config.eval_samples // batch)
+    classifier = reference.classifier
     probs, fake_features = metrics.classify(
         classifier, generate_batches(steps, config.eval_samples, batch, config.seed + 1),
-        total=total, desc="IS/FID: generated",
+        total=-(-config.eval_samples // batch), desc="IS/FID: generated",
     )
-    real = real_images.astype(np.float32) / 127.5 - 1.0
-    real_probs, real_features = metrics.classify(
-        classifier, (real[i:i + batch] for i in range(0, len(real), batch)),
-        total=-(-len(real) // batch), desc="IS/FID: real",
-    )
-    splits = min(config.is_splits, len(real_probs))
     is_mean, is_std = metrics.inception_score(probs, splits=config.is_splits)
-    real_mean, real_std = metrics.inception_score(real_probs, splits=splits)
+    real_mean, real_std = reference.real_inception_score
     return {
         "inception_score_mean": is_mean,
         "inception_score_std": is_std,
-        "fid": metrics.fid(fake_features, real_features),
+        "fid": metrics.fid(fake_features, reference.real_features),
         "real_inception_score_mean": real_mean,
         "real_inception_score_std": real_std,
         "eval_samples": int(len(probs)),
-        "fid_real_samples": int(len(real_features)),
+        "fid_real_samples": int(len(reference.real_features)),
         "classifier": classifier.name,
+        "classifier_holdout_accuracy": reference.holdout_accuracy,
         "comparable_to_published": classifier.comparable_to_published,
         "note": classifier.note(),
     }
+
+
+class _Stopwatch:
+    """Wall and CPU seconds spent in named phases (summed over repeated entries)."""
+
+    def __init__(self):
+        self.wall, self.cpu = {}, {}
+
+    @contextlib.contextmanager
+    def phase(self, name):
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            yield
+        finally:
+            self.wall[name] = self.wall.get(name, 0.0) + time.perf_counter() - wall
+            self.cpu[name] = self.cpu.get(name, 0.0) + time.process_time() - cpu
+
+    def as_dict(self):
+        return {"wall_seconds": {k: round(v, 3) for k, v in self.wall.items()},
+                "cpu_seconds": {k: round(v, 3) for k, v in self.cpu.items()}}
 
 
 def _fixed_sample_inputs(config, num_classes):
@@ -336,67 +442,68 @@ def train(config, output_dir, progress=True):
 
     Returns: the dict written to `output_dir/result.json`: IS mean/std, FID, real-data IS, the
     classifier and its note, "steps" (generator steps done), "resumed_from_step", "history" (the
-    scalar metrics logged since step 0, one dict per log step; `agan.resume`), and "paths".
+    scalar metrics logged since step 0, one dict per log step; `agan.resume`), "paths", and
+    "timings" (wall and CPU seconds of this call's phases: reference (classifier and real-data
+    statistics, once per process), build, first_step (tracing and graph optimization included),
+    steps (the others), checkpoints, samples, scoring).
     """
     import tensorflow as tf
 
-    from agan import data
     from commandline import checkpoints
 
     config.validate()
     config = dataclasses.replace(config, architecture=load_architecture(config.architecture))
     output_dir = pathlib.Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    real_images, real_labels = data.load_arrays(
-        config.dataset, data_dir=config.data_dir, split="train",
-        limit=config.eval_samples if config.data_limit is None
-        else min(config.eval_samples, config.data_limit),
-        seed=config.seed,
-    )
-    image_size = int(real_images.shape[1])
-    num_classes = int(real_labels.max()) + 1 if config.conditional else None
-    resume.check_same_model(config, output_dir,
-                            bool(checkpoints.candidates(output_dir / "checkpoints")))
-    generator, discriminator = build_models(config, image_size, num_classes)
-    steps = GanSteps(generator, discriminator, config, num_classes)
+    clock = _Stopwatch()
+    with clock.phase("reference"):
+        reference = scoring_reference(config)
+    with clock.phase("build"):
+        image_size = int(reference.real_images.shape[1])
+        num_classes = reference.num_classes if config.conditional else None
+        resume.check_same_model(config, output_dir,
+                                bool(checkpoints.candidates(output_dir / "checkpoints")))
+        generator, discriminator = build_models(config, image_size, num_classes)
+        steps = GanSteps(generator, discriminator, config, num_classes)
 
-    step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
-    checkpoint = tf.train.Checkpoint(
-        step=step, generator=generator, discriminator=discriminator,
-        g_optimizer=steps.g_optimizer, d_optimizer=steps.d_optimizer, rng=steps.rng,
-    )
-    manager = tf.train.CheckpointManager(
-        checkpoint, str(output_dir / "checkpoints"), max_to_keep=config.keep_checkpoints
-    )
-    checkpoints.resume(checkpoint, manager.directory)
-    start = int(step.numpy())
+        step = tf.Variable(0, dtype=tf.int64, trainable=False, name="step")
+        checkpoint = tf.train.Checkpoint(
+            step=step, generator=generator, discriminator=discriminator,
+            g_optimizer=steps.g_optimizer, d_optimizer=steps.d_optimizer, rng=steps.rng,
+        )
+        manager = tf.train.CheckpointManager(
+            checkpoint, str(output_dir / "checkpoints"), max_to_keep=config.keep_checkpoints
+        )
+        checkpoints.resume(checkpoint, manager.directory)
+        start = int(step.numpy())
 
-    dataset = data.make_dataset(
-        config.dataset, data_dir=config.data_dir, split="train",
-        batch_size=config.real_batch_size, seed=config.seed + start, limit=config.data_limit,
-    )
-    batches = iter(dataset)
-    writer = tf.summary.create_file_writer(str(output_dir / "tensorboard"))
-    sample_z, sample_labels = _fixed_sample_inputs(config, num_classes)
+        batches = iter(_training_data(config.dataset, config.data_dir, config.real_batch_size,
+                                      config.seed + start, config.data_limit))
+        writer = tf.summary.create_file_writer(str(output_dir / "tensorboard"))
+        sample_z, sample_labels = _fixed_sample_inputs(config, num_classes)
     history = resume.LossHistory(output_dir / resume.HISTORY_FILE, start)
     sample_paths = []
 
     def save_samples(at_step):
-        images = steps.generate(sample_z, sample_labels, training=False).numpy()
-        path = output_dir / f"samples_{at_step}.png"
-        grid = image_grid.save_png(path, images, columns=8)
-        with writer.as_default(step=at_step):
-            tf.summary.image("samples", grid[None], max_outputs=1)
-        sample_paths.append(str(path))
+        with clock.phase("samples"):
+            images = steps.generate(sample_z, sample_labels, training=False).numpy()
+            path = output_dir / f"samples_{at_step}.png"
+            grid = image_grid.save_png(path, images, columns=8)
+            with writer.as_default(step=at_step):
+                tf.summary.image("samples", grid[None], max_outputs=1)
+            sample_paths.append(str(path))
 
     with tqdm(total=config.steps, initial=start, desc="child GAN", unit="step",
               disable=not progress) as bar:
         for current in range(start + 1, config.steps + 1):
-            for _ in range(config.d_steps_per_g_step):
-                images, labels = next(batches)
-                d_metrics = steps.d_step(images, labels)
-            g_metrics = steps.g_step()
-            step.assign(current)
+            with clock.phase("first_step" if current == start + 1 else "steps"):
+                for _ in range(config.d_steps_per_g_step):
+                    images, labels = next(batches)
+                    d_metrics = steps.d_step(images, labels)
+                g_metrics = steps.g_step()
+                step.assign(current)
+                if current == start + 1:
+                    float(g_metrics["g_loss"])  # the first step has run, not just been queued
             bar.update(1)
             last = current == config.steps
             if last or (config.log_every and current % config.log_every == 0):
@@ -410,15 +517,17 @@ def train(config, output_dir, progress=True):
             if last or (config.sample_every and current % config.sample_every == 0):
                 save_samples(current)
             if last or (config.checkpoint_every and current % config.checkpoint_every == 0):
-                manager.save(checkpoint_number=current)
+                with clock.phase("checkpoints"):
+                    manager.save(checkpoint_number=current)
     if start >= config.steps and not sample_paths:
         save_samples(config.steps)
 
-    scores = evaluate(steps, make_classifier(config), real_images, config)
-    with writer.as_default(step=config.steps):
-        tf.summary.scalar("eval/inception_score", scores["inception_score_mean"])
-        tf.summary.scalar("eval/fid", scores["fid"])
-    writer.flush()
+    with clock.phase("scoring"):
+        scores = evaluate(steps, reference, config)
+        with writer.as_default(step=config.steps):
+            tf.summary.scalar("eval/inception_score", scores["inception_score_mean"])
+            tf.summary.scalar("eval/fid", scores["fid"])
+        writer.flush()
     result = {
         **scores,
         "steps": config.steps,
@@ -431,6 +540,7 @@ def train(config, output_dir, progress=True):
             "samples": sample_paths,
             "tensorboard": str(output_dir / "tensorboard"),
         },
+        "timings": clock.as_dict(),
     }
     write_json_atomically(output_dir / "result.json", result)
     return result

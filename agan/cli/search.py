@@ -59,7 +59,8 @@ def _set_role_environment():
 
 def _run_local_workers(config):
     """Starts the chief and --local_workers workers as subprocesses; returns an exit status."""
-    train.make_classifier(config.child)  # trained and cached once, before the workers need it
+    # The classifier is trained and cached once, before the workers need it.
+    search.log(train.scoring_reference(config.child).describe())
     port = search.free_port()
     command = [sys.executable, "-m", "agan.cli.search", *sys.argv[1:], "--local_workers=0"]
     search.log(f"starting a chief and {_LOCAL_WORKERS.value} workers on 127.0.0.1:{port}")

@@ -7,6 +7,7 @@ import tensorflow as tf
 from agan.layers import (
     ConditionalBatchNormalization,
     GlobalSumPooling2D,
+    NearestUpsampling2D,
     ProjectionLogits,
     SpectralNormalization,
 )
@@ -117,3 +118,11 @@ def test_projection_logits_add_class_embedding_inner_product():
     assert unconditional(phi).shape == (5,)
     with pytest.raises(ValueError, match="needs labels"):
         head(phi)
+
+
+def test_nearest_upsampling_matches_keras_upsampling2d():
+    x = np.random.default_rng(0).normal(size=(2, 3, 5, 4)).astype("float32")
+    expected = keras.layers.UpSampling2D(2, interpolation="nearest")(x)
+    layer = NearestUpsampling2D()
+    np.testing.assert_array_equal(np.asarray(layer(x)), np.asarray(expected))
+    assert layer.compute_output_shape((None, 3, 5, 4)) == (None, 6, 10, 4)
