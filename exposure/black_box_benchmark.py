@@ -171,7 +171,8 @@ def prepare_photo_data(output_dir, photo_dir, *, heldout_fraction=DEFAULT_HELDOU
     return dataclasses.replace(data, skipped=tuple(skipped))
 
 
-def prepare_data(output_dir, *, heldout=DEFAULT_HELDOUT, photos=None, seed=0, progress=True):
+def prepare_data(output_dir, *, heldout=DEFAULT_HELDOUT, photos=None, seed=0, split=None,
+                 progress=True):
     """Writes the benchmark's data under `output_dir` (rewriting identical files on a rerun).
 
     Layout: `data/` (the built-in data, `builtin_data.materialize`: the photos split by scene),
@@ -183,13 +184,17 @@ def prepare_data(output_dir, *, heldout=DEFAULT_HELDOUT, photos=None, seed=0, pr
         `builtin_data.split_scenes`); empty: the seeded split.
       photos: names of the built-in photos to use; default: every installed one.
       seed: seeds the built-in data's raw draws (not the split).
+      split: a `builtin_data.PhotoSplit` to use instead of the seeded one (`photos` and
+        `heldout` are then ignored).
 
     Returns:
       BenchmarkData.
     """
     root = pathlib.Path(output_dir)
-    summary = builtin_data.materialize(root / "data", seed=seed, photos=photos,
-                                       heldout=check_heldout(heldout, photos), progress=progress)
+    if split is None:
+        heldout = check_heldout(heldout, photos)
+    summary = builtin_data.materialize(root / "data", seed=seed, photos=photos, heldout=heldout,
+                                       split=split, progress=progress)
     split = summary["split"]
     data = BenchmarkData(
         root=root,

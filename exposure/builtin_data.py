@@ -433,7 +433,7 @@ def _remove_stale(folder, suffix, written):
             path.unlink()
 
 
-def materialize(output_dir, *, seed=0, photos=None, heldout=(), progress=True):
+def materialize(output_dir, *, seed=0, photos=None, heldout=(), split=None, progress=True):
     """Writes the built-in dataset into `output_dir`.
 
     Layout: `raw/<photo>_<k>.dng` (inputs: training and held-out photos), `target/<photo>_<k>.jpg`
@@ -448,6 +448,8 @@ def materialize(output_dir, *, seed=0, photos=None, heldout=(), progress=True):
       seed: int; seeds the per-image camera, exposure, illuminant and noise draws.
       photos: names of POOL photos to use (see `select_photos`); default: every installed one.
       heldout: names of photos to hold out (see `split_scenes`); default: the seeded split.
+      split: a PhotoSplit to use instead of `split_scenes`' (then `photos` and `heldout` are
+        ignored), e.g. one balanced by `benchmarks/balanced_split.py`.
       progress: show a tqdm progress bar.
 
     Returns:
@@ -458,8 +460,9 @@ def materialize(output_dir, *, seed=0, photos=None, heldout=(), progress=True):
     output_dir = pathlib.Path(output_dir)
     if output_dir.exists() and not output_dir.is_dir():
         raise NotADirectoryError(f"--output_dir {output_dir} exists and is not a folder")
-    chosen, not_installed = select_photos(photos)
-    split = split_scenes(chosen, heldout=heldout, not_installed=not_installed)
+    if split is None:
+        chosen, not_installed = select_photos(photos)
+        split = split_scenes(chosen, heldout=heldout, not_installed=not_installed)
     raw_dir, target_dir = output_dir / "raw", output_dir / "target"
     raw_dir.mkdir(parents=True, exist_ok=True)
     target_dir.mkdir(parents=True, exist_ok=True)

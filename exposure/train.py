@@ -111,6 +111,18 @@ class Learner(tf.Module):
         return out["images"], out["usage"], out["steps"]
 
     @tf.function
+    def fresh_fakes(self, images):
+        """The current policy's finished images [b, 64, 64, 3] of fresh patches `images`: a
+        whole episode of training decisions (sampled, dropout) without learning."""
+        batch = tf.shape(images)[0]
+        usage = tf.zeros([batch, len(self.config.filters)], tf.float32)
+        steps = tf.zeros([batch], tf.int32)
+        for _ in range(self.config.num_steps):
+            out = self._training_decision(images, usage, steps)
+            images, usage, steps = out["images"], out["usage"], out["steps"]
+        return images
+
+    @tf.function
     def critic_step(self, fake, real):
         """One WGAN-GP update of D on finished images `fake` and target patches `real` (both
         [b, 64, 64, 3]). Returns scalar metrics."""
@@ -287,7 +299,9 @@ def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after
             heldout_lib.load(heldout_dir, target_patches, truth_dir=heldout_truth_dir,
                              tiff_encoding=config.tiff_encoding),
             agent_lib.Agent(learner.retouching_policy, config.num_steps), writer)
-    fakes = memory.sample_edited if config.critic_sees_edited else memory.sample_finished
+    fakes = {"finished": memory.sample_finished, "edited": memory.sample_edited,
+             "fresh": lambda size: learner.fresh_fakes(tf.constant(next(raws)[:size]))
+             }[config.critic_fakes]
     metrics, usage_counts = {}, np.zeros(len(config.filters), np.int64)
     began = time.perf_counter()
     bar = tqdm.trange(start, end, desc="exposure_train", unit="it", disable=not progress,
@@ -296,7 +310,7 @@ def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after
         rates = learner.set_learning_rates(iteration)
         for _ in range(config.critic_steps(iteration)):
             critic_metrics = learner.critic_step(
-                tf.constant(fakes(config.batch_size)), tf.constant(next(targets)))
+                tf.convert_to_tensor(fakes(config.batch_size)), tf.constant(next(targets)))
         slots, images, usage, steps = memory.draw(config.batch_size, next(raws))
         new_images, new_usage, new_steps, actor_metrics, chosen = learner.actor_step(
             tf.constant(images), tf.constant(usage), tf.constant(steps),

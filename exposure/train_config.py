@@ -16,6 +16,7 @@ from mobile.atomic import atomic_output
 
 CONFIG_FILE = "config.json"
 CRITIC_RESOLUTIONS = (64, 32, 16)  # sizes the critic may judge (4 stride-2 convolutions need 16)
+CRITIC_FAKES = ("finished", "edited", "fresh")  # TrainConfig.critic_fakes
 
 
 def _field(default, help_text):
@@ -53,10 +54,13 @@ class TrainConfig:
         10, "The first this many iterations are boosted (authors' code: 10).")
     critic_boost_every: int = _field(
         500, "Every this many-th iteration is boosted, 0: never (authors' code: 500).")
-    critic_sees_edited: bool = _field(
-        False, "The critic's fakes are every replay state with at least one edit, not only "
-               "finished images (paper, Algorithm 1: finished only); the per-step reward "
-               "D(out) - D(in) is then judged where the critic has been trained.")
+    critic_fakes: str = _field(
+        "finished", "What the critic's fakes are: 'finished' (paper, Algorithm 1: the replay "
+                    "memory's finished images), 'edited' (every replay state with at least one "
+                    "edit: the per-step reward D(out) - D(in) is then judged where the critic was "
+                    "trained) or 'fresh' (the current policy's finished rollouts of fresh patches: "
+                    "the memory's finished images are up to replay_size / batch_size * num_steps "
+                    "iterations old, and a critic judging old policies lags behind the actor).")
     gradient_penalty: float = _field(
         10.0, "WGAN-GP gradient penalty weight (Gulrajani et al., as the authors: 10).")
     one_sided_penalty: bool = _field(
@@ -146,6 +150,9 @@ class TrainConfig:
                              f"{self.critic_resolution!r}")
         if not (isinstance(self.critic_width, (int, float)) and 0 < self.critic_width <= 4):
             raise ValueError(f"critic_width: expected a number in (0, 4], got {self.critic_width!r}")
+        if self.critic_fakes not in CRITIC_FAKES:
+            raise ValueError(f"critic_fakes: expected one of {CRITIC_FAKES}, got "
+                             f"{self.critic_fakes!r}")
         if self.tiff_encoding not in TIFF_ENCODINGS:
             raise ValueError(f"tiff_encoding: expected one of {TIFF_ENCODINGS}, got "
                              f"{self.tiff_encoding!r}")

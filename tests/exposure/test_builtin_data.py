@@ -347,3 +347,12 @@ def test_missing_package_says_what_to_install():
         photo.path()
     with pytest.raises(FileNotFoundError, match="apt-get install no-such-backgrounds"):
         ABSENT.path()
+
+
+def test_a_given_split_decides_which_photos_become_raws_and_which_targets(tmp_path):
+    chosen, _ = builtin_data.select_photos(["chelsea", "coffee", "grace_hopper"])
+    part = {"chelsea": "targets", "coffee": "train", "grace_hopper": "heldout"}
+    split = builtin_data.PhotoSplit(tuple(chosen), tuple(part[p.name] for p in chosen))
+    summary = builtin_data.materialize(tmp_path, seed=0, split=split, progress=False)
+    assert set(summary["raw"]["photos"]) == {"coffee", "grace_hopper"}
+    assert set(summary["target"]["photos"]) == {"chelsea"}

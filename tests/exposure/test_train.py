@@ -115,6 +115,23 @@ def test_the_averaged_policy_is_what_retouching_loads(photos, tmp_path):
         np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
 
 
+def test_fresh_fakes_are_the_current_policys_finished_episodes(photos, tmp_path):
+    config = TrainConfig(**{**TINY, "critic_fakes": "fresh", "mask_used_filters": True,
+                            "num_steps": 4})
+    learner = train_lib.Learner(config)
+    images = tf.constant(np.random.default_rng(3).uniform(0, 1, (4, 64, 64, 3)), tf.float32)
+    fakes = learner.fresh_fakes(images).numpy()
+    assert fakes.shape == (4, 64, 64, 3) and np.isfinite(fakes).all()
+    # Four filters, four steps, no filter twice: every fake went through all four edits, so
+    # none is its input.
+    assert np.abs(fakes - images.numpy()).max(axis=(1, 2, 3)).min() > 1e-3
+    summary = train_lib.train(config, tmp_path / "model", photos / "raw", photos / "target",
+                              cache_dir=photos / "cache", progress=False)
+    assert summary["final_iteration"] == TINY["iterations"]
+    with pytest.raises(ValueError, match="critic_fakes"):
+        TrainConfig(**{**TINY, "critic_fakes": "recent"})
+
+
 def test_resuming_with_other_settings_is_refused(photos, tmp_path):
     train_config.save(TrainConfig(**TINY), tmp_path)
     other = TrainConfig(**{**TINY, "batch_size": 2})
