@@ -18,6 +18,7 @@ import time
 import numpy as np
 import tensorflow as tf
 from absl import app, flags
+from timing import best_of
 
 from exposure import agent as agent_lib
 from exposure import image_io, networks, retouch, train_config
@@ -80,14 +81,6 @@ def time_training(config, iterations, n_critic):
 def folder_bytes(paths):
     return sum(p.stat().st_size for p in paths if p.is_file())
 
-
-def best_of(repeats, fn):
-    times, result = [], None
-    for _ in range(repeats):
-        began = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - began)
-    return min(times), result
 
 
 def main(argv):

@@ -41,6 +41,7 @@ import numpy as np
 import tifffile
 from absl import app, flags
 from PIL import Image
+from timing import best_of
 
 from exposure import agent as agent_lib
 from exposure import image_io, networks, retouch, train_config
@@ -62,15 +63,6 @@ _QUALITY_WIDTH = flags.DEFINE_integer("quality_width", 1536,
 _DEMOSAICS = flags.DEFINE_list("demosaics", list(image_io.DEMOSAIC_ALGORITHMS),
                                "Demosaic algorithms to compare (--mode=photo).")
 
-
-def best_of(repeats, fn):
-    """(best seconds, last result) of `repeats` calls."""
-    times, result = [], None
-    for _ in range(repeats):
-        began = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - began)
-    return min(times), result
 
 
 def copy_floor(array, repeats):
