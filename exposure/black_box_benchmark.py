@@ -3,7 +3,8 @@
 The black box is the built-in reference style (`exposure.reference_style`: auto-exposure, warm
 balance, a filmic curve, a CIELAB chroma boost, lifted black; none of the agent's filter forms).
 All photos are the built-in ones (`exposure.builtin_data.POOL`, those installed), split by scene
-(`builtin_data.split_scenes`: seeded, a stereo pair never in two sets) into three disjoint sets
+(`builtin_data.split_scenes`: seeded, a stereo pair never in two sets, the training and target
+scenes balanced by colour) into three disjoint sets
 (each photo gives 5 images: the full frame and 4 corner crops):
 
 - training inputs: RAW (DNG) versions of the training photos;
@@ -49,7 +50,7 @@ from exposure.image_io import (
 from mobile.atomic import atomic_output, is_temporary
 from mobile.program import Program
 
-DEFAULT_HELDOUT = ()  # no names: the seeded scene split of builtin_data.split_scenes
+DEFAULT_HELDOUT = ()  # no names: the scene split of builtin_data.split_scenes
 # Issue 14: the default split has at least this many scenes per set (met with the Debian photos).
 GOAL_SCENES = {"train": 10, "targets": 10, "heldout": 8}
 INPUT_AS_IS, IDENTITY, RETOUCHED = "input as-is", "identity program", "retouched"
@@ -184,7 +185,7 @@ def prepare_data(output_dir, *, heldout=DEFAULT_HELDOUT, photos=None, seed=0, sp
         `builtin_data.split_scenes`); empty: the seeded split.
       photos: names of the built-in photos to use; default: every installed one.
       seed: seeds the built-in data's raw draws (not the split).
-      split: a `builtin_data.PhotoSplit` to use instead of the seeded one (`photos` and
+      split: a `builtin_data.PhotoSplit` to use instead of `split_scenes`' (`photos` and
         `heldout` are then ignored).
 
     Returns:

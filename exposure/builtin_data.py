@@ -4,7 +4,9 @@ The pool (`POOL`) is every usable real colour camera photo that the pip packages
 scikit-learn, matplotlib and sporco and the Debian packages mate-backgrounds and
 plasma-workspace-wallpapers ship. Photos of packages that are not installed are left out and named
 (`select_photos`). The photos are split by scene (a stereo pair is one scene), seeded, into
-training inputs, targets and held-out inputs (`split_scenes`): no scene is in two sets.
+training inputs, targets and held-out inputs (`split_scenes`): no scene is in two sets, and the
+training and target scenes are balanced by colour, so that what tells the targets from the
+training photos is the style and not the colours of what they show.
 
 Inputs (training and held out): photos "unprocessed" (`exposure.unprocess`) into Bayer DNG raws
 (`exposure.dng`). Targets: photos in the reference style (`exposure.reference_style`), as 8-bit
@@ -13,7 +15,9 @@ by distinct crops (`crop_boxes`). A manifest records the provenance (package, fi
 box), the split and every parameter, so the data is reproducible.
 """
 import dataclasses
+import functools
 import hashlib
+import itertools
 import importlib.util
 import json
 import pathlib
@@ -38,6 +42,7 @@ JPEG_QUALITY = 95  # with 4:4:4 chroma (no subsampling): near-lossless targets
 # patches (exposure.data.PATCH_SIZE), so larger photos would only cost time.
 MAX_SIDE = 1024
 SPLIT_SEED = 0  # seeds the scene split; the data's `seed` varies the raw draws, not the split
+COLOUR_SIDE = 128  # photos are read at about this size for the colour balance of the split
 # Fractions of the scenes held out and made targets; the rest are training inputs. The full pool
 # (34 scenes) gives 13 training, 13 target and 8 held-out scenes, the benchmark's goal of issue 14
 # (black_box_benchmark.GOAL_SCENES); the pip-only pool (13 scenes) gives 5, 5 and 3.
@@ -314,18 +319,20 @@ def _photos(count):
     return f"{count} photo{'' if count == 1 else 's'}"
 
 
-def split_scenes(photos, *, heldout=(), seed=SPLIT_SEED, not_installed=()):
+def split_scenes(photos, *, heldout=(), seed=SPLIT_SEED, balance=True, not_installed=()):
     """Splits photos by scene into training inputs, targets and held-out inputs.
 
     The scenes (in the order of `photos`) are split by `split_indices` with HELDOUT_FRACTION and
     TARGET_FRACTION: the same photos and seed always give the same split, and all photos of a
-    scene are in one part.
+    scene are in one part. Then, with `balance`, training and target scenes are swapped
+    (`balance_colours`) until their colours in the reference style match.
 
     Args:
       photos: SourcePhoto of at least 3 scenes.
       heldout: photo names to hold out instead of the seeded held-out scenes (which then train);
         they must name whole scenes. Empty: the seeded split.
       seed: seeds the split.
+      balance: balance the training and target scenes by colour (reads every photo once).
       not_installed: recorded in the returned split (see `select_photos`).
 
     Returns:
@@ -354,7 +361,63 @@ def split_scenes(photos, *, heldout=(), seed=SPLIT_SEED, not_installed=()):
             if needed not in part.values():
                 raise ValueError(f"held-out photos {list(heldout)} leave no {needed} scene; at "
                                  "least one must remain for training and one as a target")
+    if balance:
+        part = balance_colours(photos, part)
     return PhotoSplit(photos, tuple(part[p.scene] for p in photos), tuple(not_installed))
+
+
+@functools.lru_cache(maxsize=None)
+def styled_colour(photo):
+    """Mean sRGB colour (3 floats) of the photo in the reference style, read at about
+    COLOUR_SIDE pixels."""
+    with Image.open(photo.path()) as image:
+        image.draft("RGB", (COLOUR_SIDE, COLOUR_SIDE))  # JPEG: decode at a fraction of the size
+        image = image.convert("RGB")
+        k = max(1, min(image.size) // COLOUR_SIDE)
+        if k > 1:
+            image = image.reduce(k)
+        rgb = np.asarray(image, dtype=np.float32) / 255.0
+    styled = reference_style.apply_reference_style(rgb)
+    return tuple(float(c) for c in styled.reshape(-1, 3).mean(axis=0))
+
+
+def colour_mismatch(photos, part):
+    """How far the training scenes' colours in the reference style are from the targets': the sum
+    of |differences| of B/R, G/R and mean level of each part's mean colour (the mean of its
+    scenes' mean colours)."""
+    colour = _scene_colours(photos)
+
+    def features(name):
+        c = np.mean([colour[s] for s, p in part.items() if p == name], axis=0)
+        return np.array([c[2] / c[0], c[1] / c[0], c.mean()])
+    return float(np.abs(features("train") - features("targets")).sum())
+
+
+def _scene_colours(photos):
+    colours = {}
+    for photo in photos:
+        colours.setdefault(photo.scene, []).append(styled_colour(photo))
+    return {scene: np.mean(c, axis=0) for scene, c in colours.items()}
+
+
+def balance_colours(photos, part):
+    """`part` ({scene: part}) with training and target scenes swapped, one pair at a time, the
+    pair that lowers `colour_mismatch` most, while one does; held-out scenes stay.
+
+    Unpaired training makes the training photos look like the targets as a whole: target scenes
+    bluer in content (sea, sky) than the training scenes would teach bluing every photo as part of
+    the style (issue 14; benchmarks/style_confound.py measures it on a benchmark's data)."""
+    part = dict(part)
+    while True:
+        best, swap = colour_mismatch(photos, part), None
+        for a, b in itertools.product([s for s, p in part.items() if p == "train"],
+                                      [s for s, p in part.items() if p == "targets"]):
+            mismatch = colour_mismatch(photos, {**part, a: "targets", b: "train"})
+            if mismatch < best:
+                best, swap = mismatch, (a, b)
+        if swap is None:
+            return part
+        part[swap[0]], part[swap[1]] = "targets", "train"
 
 
 def crop_boxes(height, width):
@@ -449,7 +512,7 @@ def materialize(output_dir, *, seed=0, photos=None, heldout=(), split=None, prog
       photos: names of POOL photos to use (see `select_photos`); default: every installed one.
       heldout: names of photos to hold out (see `split_scenes`); default: the seeded split.
       split: a PhotoSplit to use instead of `split_scenes`' (then `photos` and `heldout` are
-        ignored), e.g. one balanced by `benchmarks/balanced_split.py`.
+        ignored).
       progress: show a tqdm progress bar.
 
     Returns:
@@ -516,6 +579,11 @@ def materialize(output_dir, *, seed=0, photos=None, heldout=(), split=None, prog
             "heldout_fraction": HELDOUT_FRACTION,
             "target_fraction": TARGET_FRACTION,
             "heldout_named": list(heldout),
+            "colour_balanced": "training and target scenes swapped while their mean colours in "
+                               "the reference style get closer (builtin_data.balance_colours)",
+            "colour_mismatch": round(colour_mismatch(
+                split.photos, {p.scene: n for p, n in zip(split.photos, split.parts,
+                                                           strict=True)}), 4),
             "scenes": split.scenes(),
         },
         "max_side": MAX_SIDE,

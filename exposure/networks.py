@@ -18,7 +18,7 @@ import math
 import keras
 import tensorflow as tf
 
-from exposure.train_config import CRITIC_RESOLUTIONS
+from exposure.train_config import CRITIC_RESOLUTIONS, CRITIC_VIEWS
 from mobile import program as program_lib
 from mobile import registry
 
@@ -200,14 +200,19 @@ class Critic(keras.Model):
     `resolution` < 64 area-averages the image to that size before the trunk (the statistics are
     of the full image) and `width` scales the trunk's channels: a critic that sees less detail
     has less room to tell scenes apart and more reason to judge tone and colour (the paper's
-    critic is resolution 64, width 1)."""
+    critic is resolution 64, width 1). `view` "sorted" orders the (averaged) pixels by luminance
+    before the trunk (`sort_by_luminance`), so D judges the colour distribution, not the layout
+    (the paper's view is "image")."""
 
-    def __init__(self, resolution=IMAGE_SIZE, width=1.0, **kwargs):
+    def __init__(self, resolution=IMAGE_SIZE, width=1.0, view="image", **kwargs):
         super().__init__(**kwargs)
         if resolution not in CRITIC_RESOLUTIONS:
             raise ValueError(f"critic resolution must be one of {CRITIC_RESOLUTIONS}, got "
                              f"{resolution!r}")
+        if view not in CRITIC_VIEWS:
+            raise ValueError(f"critic view must be one of {CRITIC_VIEWS}, got {view!r}")
         self.resolution = int(resolution)
+        self.view = view
         self.trunk = ConvTrunk(width=width, name="critic_trunk")
         self.fc = _dense(FC_UNITS, "critic_fc1")
         self.out = _dense(1, "critic_fc2")
@@ -225,8 +230,21 @@ class Critic(keras.Model):
         if self.resolution != IMAGE_SIZE:
             factor = IMAGE_SIZE // self.resolution
             images = tf.nn.avg_pool2d(images, factor, factor, "VALID")
+        if self.view == "sorted":
+            images = sort_by_luminance(images)
         x = self.trunk(with_planes(images, statistics))
         return self.out(tf.nn.leaky_relu(self.fc(x), LEAK))[:, 0]
+
+
+def sort_by_luminance(images):
+    """images [B, H, W, 3] with each image's pixels reordered by increasing luminance, row by row:
+    the same values (gradients flow to them), no layout."""
+    shape = tf.shape(images)
+    pixels = tf.reshape(images, [shape[0], -1, 3])
+    r, g, b = registry.LUMINANCE_WEIGHTS
+    order = tf.argsort(pixels[..., 0] * r + pixels[..., 1] * g + pixels[..., 2] * b, axis=1,
+                       stable=True)
+    return tf.reshape(tf.gather(pixels, order, batch_dims=1), shape)
 
 
 def entropy(probs):

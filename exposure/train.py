@@ -54,7 +54,8 @@ class Learner(tf.Module):
         self.policy = agent_lib.build_policy(config)
         self.value = networks.ValueNetwork(len(config.filters), config.num_steps)
         self.value.build()
-        self.critic = networks.Critic(config.critic_resolution, config.critic_width)
+        self.critic = networks.Critic(config.critic_resolution, config.critic_width,
+                                       config.critic_view)
         self.critic.build()
         self.filters = build_filters(config.filters)
         # The policy retouching uses: a moving average of self.policy's weights, or self.policy.

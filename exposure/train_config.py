@@ -17,6 +17,7 @@ from mobile.atomic import atomic_output
 CONFIG_FILE = "config.json"
 CRITIC_RESOLUTIONS = (64, 32, 16)  # sizes the critic may judge (4 stride-2 convolutions need 16)
 CRITIC_FAKES = ("finished", "edited", "fresh")  # TrainConfig.critic_fakes
+CRITIC_VIEWS = ("image", "sorted")  # TrainConfig.critic_view
 
 
 def _field(default, help_text):
@@ -71,6 +72,11 @@ class TrainConfig:
             "or 16 (less detail to tell scenes apart by; judges tone and colour).")
     critic_width: float = _field(
         1.0, "Channel multiplier of the critic's convolutions (paper: 1, i.e. 32-64-128-256).")
+    critic_view: str = _field(
+        "image", "What the critic's convolutions see: 'image' (paper) or 'sorted' (the same "
+                 "pixels ordered by luminance, row by row: the image's colour distribution "
+                 "without its layout, so the critic cannot tell targets from inputs by what they "
+                 "show, only by tone and colour, which is all the filters change).")
     gamma: float = _field(1.0, "Discount factor (paper, section 5.2: 1).")
     policy_average: float = _field(
         0.0, "Decay of an exponential moving average of the policy's weights, which retouching, "
@@ -150,6 +156,9 @@ class TrainConfig:
                              f"{self.critic_resolution!r}")
         if not (isinstance(self.critic_width, (int, float)) and 0 < self.critic_width <= 4):
             raise ValueError(f"critic_width: expected a number in (0, 4], got {self.critic_width!r}")
+        if self.critic_view not in CRITIC_VIEWS:
+            raise ValueError(f"critic_view: expected one of {CRITIC_VIEWS}, got "
+                             f"{self.critic_view!r}")
         if self.critic_fakes not in CRITIC_FAKES:
             raise ValueError(f"critic_fakes: expected one of {CRITIC_FAKES}, got "
                              f"{self.critic_fakes!r}")

@@ -30,7 +30,8 @@ _HELDOUT = flags.DEFINE_list(
     "heldout", list(black_box_benchmark.DEFAULT_HELDOUT),
     "Built-in photos held out for evaluation (comma-separated names of builtin_data.POOL, "
     "whole scenes). Default: the seeded scene split (builtin_data.split_scenes), which also "
-    "chooses the training and target scenes; named photos replace its held-out scenes.")
+    "chooses the training and target scenes (balanced by colour); named photos replace its "
+    "held-out scenes.")
 _PHOTO_DIR = flags.DEFINE_string(
     "photo_dir", None,
     "A folder of your own RAW photos (searched with its subfolders) to benchmark on instead of "

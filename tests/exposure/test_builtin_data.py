@@ -145,15 +145,34 @@ def test_the_pip_only_pool_splits_below_the_goal_and_says_what_is_missing():
 
 
 def test_named_heldout_photos_replace_the_seeded_heldout_scenes():
-    default = builtin_data.split_scenes(builtin_data.POOL)
+    default = builtin_data.split_scenes(builtin_data.POOL, balance=False)
     target = default.targets[0].name
-    split = builtin_data.split_scenes(builtin_data.POOL, heldout=(target,))
+    split = builtin_data.split_scenes(builtin_data.POOL, heldout=(target,), balance=False)
     assert [p.name for p in split.heldout] == [target]
     assert set(split.targets) == set(default.targets) - {default.targets[0]}
     assert set(split.train) == set(default.train) | set(default.heldout)
     pair = ("motorcycle_left", "motorcycle_right")
     assert [p.name for p in builtin_data.split_scenes(builtin_data.POOL, heldout=pair).heldout] == [
         *pair]
+
+
+def test_training_and_target_scenes_are_balanced_by_colour_keeping_the_heldout_scenes():
+    def parts(split):
+        return {p.scene: part for p, part in zip(split.photos, split.parts, strict=True)}
+    seeded = builtin_data.split_scenes(builtin_data.POOL, balance=False)
+    balanced = builtin_data.split_scenes(builtin_data.POOL)
+    assert balanced.scenes()["heldout"] == seeded.scenes()["heldout"]
+    assert [len(balanced.scenes()[k]) for k in builtin_data.PARTS] == [13, 13, 8]
+    before = builtin_data.colour_mismatch(builtin_data.POOL, parts(seeded))
+    after = builtin_data.colour_mismatch(builtin_data.POOL, parts(balanced))
+    assert after < 0.2 * before  # the whole pool: about 0.27 -> 0.01
+    # No single swap of a training and a target scene would bring the colours closer still.
+    part = parts(balanced)
+    for a in balanced.scenes()["train"]:
+        for b in balanced.scenes()["targets"]:
+            swapped = builtin_data.colour_mismatch(builtin_data.POOL,
+                                                   {**part, a: "targets", b: "train"})
+            assert swapped >= after
 
 
 @pytest.mark.parametrize("heldout, message", [

@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from exposure import networks
 from mobile.program import num_raw_params
+from mobile import registry
 from mobile.registry import DEFAULT_FILTERS
 
 
@@ -122,3 +123,35 @@ def test_a_coarser_narrower_critic_scores_each_image(resolution):
 def _built(model):
     model.build()
     return model
+
+
+def test_sorting_by_luminance_keeps_the_pixels_and_passes_gradients():
+    images = tf.constant(np.random.default_rng(1).uniform(0, 1, (2, 16, 16, 3)), tf.float32)
+    with tf.GradientTape() as tape:
+        tape.watch(images)
+        ordered = networks.sort_by_luminance(images)
+        total = tf.reduce_sum(ordered ** 2)
+    pixels, sorted_pixels = (x.numpy().reshape(2, -1, 3) for x in (images, ordered))
+    for image, result in zip(pixels, sorted_pixels, strict=True):  # a permutation of the pixels
+        np.testing.assert_array_equal(result[np.lexsort(result.T)], image[np.lexsort(image.T)])
+    lum = sorted_pixels @ np.array(registry.LUMINANCE_WEIGHTS, np.float32)
+    assert (np.diff(lum, axis=1) >= -1e-6).all()
+    assert not np.allclose(sorted_pixels, pixels)
+    assert np.abs(tape.gradient(total, images).numpy()).min() > 0
+
+
+def test_a_sorted_view_critic_scores_the_colours_not_their_layout():
+    critic = networks.Critic(resolution=16, width=0.5, view="sorted")
+    critic.build()
+    rng = np.random.default_rng(2)
+    images = rng.uniform(0, 1, (2, 64, 64, 3)).astype(np.float32)
+    blocks = images.reshape(2, 16, 4, 16, 4, 3).transpose(0, 1, 3, 2, 4, 5).reshape(2, 256, 4, 4, 3)
+    shuffled = blocks[:, rng.permutation(256)].reshape(2, 16, 16, 4, 4, 3)
+    shuffled = shuffled.transpose(0, 1, 3, 2, 4, 5).reshape(2, 64, 64, 3)  # 4x4 blocks moved
+    np.testing.assert_allclose(critic(shuffled).numpy(), critic(images).numpy(), rtol=1e-4,
+                               atol=1e-4)
+    image_view = networks.Critic(resolution=16, width=0.5)
+    image_view.build()
+    assert not np.allclose(image_view(shuffled).numpy(), image_view(images).numpy(), atol=1e-4)
+    with pytest.raises(ValueError, match="view"):
+        networks.Critic(view="shuffled")

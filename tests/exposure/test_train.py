@@ -130,6 +130,8 @@ def test_fresh_fakes_are_the_current_policys_finished_episodes(photos, tmp_path)
     assert summary["final_iteration"] == TINY["iterations"]
     with pytest.raises(ValueError, match="critic_fakes"):
         TrainConfig(**{**TINY, "critic_fakes": "recent"})
+    with pytest.raises(ValueError, match="critic_view"):
+        TrainConfig(**{**TINY, "critic_view": "shuffled"})
 
 
 def test_resuming_with_other_settings_is_refused(photos, tmp_path):
