@@ -27,7 +27,6 @@ from mobile import bundle, manifest
 from mobile import program as program_lib
 from mobile.render import render
 from tests.codes import assert_codes_match
-from tests.export.conftest import train_tiny_model
 from tests.helpers.random_programs import random_program
 from tests.mobile import web_browser
 
@@ -46,16 +45,14 @@ def _display(program, linear):
 
 
 @pytest.fixture(scope="module")
-def files(tmp_path_factory):
+def files(tmp_path_factory, model_dir):
     """The site (built by the command from a tiny trained model), broken copies of it, a test
     photo and a fake-camera video, all under one served root."""
     root = tmp_path_factory.mktemp("web_app")
-    (root / "train").mkdir()
-    model = train_tiny_model(root / "train")
     site = root / "site"
     result = subprocess.run(
         [sys.executable, "-m", "mobile.cli.bundle", f"--output_dir={site}",
-         f"--model_dir={model}"], capture_output=True, text=True, timeout=1800)
+         f"--model_dir={model_dir}"], capture_output=True, text=True, timeout=1800)
     assert result.returncode == 0, result.stderr
     missing = root / "missing_model"
     shutil.copytree(site, missing)
