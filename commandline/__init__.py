@@ -20,9 +20,10 @@ function decorated with `shared_flags` (here: `progress_flag`, `overwrite_flag`,
 
 TensorFlow's start-up log lines (CUDA probing such as "E0000 ... failed call to cuInit", CPU
 feature and oneDNN notices, absl's "All log messages before absl::InitializeLog()", grappler's
-"remapper failed") are hidden unless the command line gives `--verbosity` (`-v`): importing this
-module, before TensorFlow is imported, sets TF_CPP_MIN_LOG_LEVEL and silences the native
-libraries while `tensorflow` is first imported. Each package's `cli/__init__.py` imports this
+"remapper failed", the checkpoint writer's "Sharding callback duration") are hidden unless the
+command line gives `--verbosity` (`-v`): importing this module, before TensorFlow is imported,
+sets TF_CPP_MIN_LOG_LEVEL and silences the native libraries while `tensorflow` is first
+imported, and `run_main` raises the `tensorflow` Python logger to WARNING. Each package's `cli/__init__.py` imports this
 module, so it comes first. A TF_CPP_MIN_LOG_LEVEL already in the environment is kept.
 
 This package depends on absl and on `mobile.pixel_limit` (the image-size limit whose flag it
@@ -34,6 +35,7 @@ import contextlib
 import functools
 import importlib.abc
 import importlib.machinery
+import logging
 import os
 import sys
 
@@ -263,6 +265,8 @@ def run_main(main, module_name):
         main_module.__doc__ = module.__doc__
 
     def main_with_exit_statuses(argv):
+        if requested_verbosity(sys.argv) is None:  # TensorFlow's Python INFO lines ("Sharding
+            logging.getLogger("tensorflow").setLevel(logging.WARNING)  # callback duration")
         try:
             return main(argv)
         except app.UsageError as error:

@@ -203,3 +203,18 @@ def test_tensorflow_import_is_silenced_but_its_errors_are_not(tmp_path):
     assert done.returncode == 1
     assert "ImportError: this tensorflow is broken" in done.stderr
     assert "cudart_stub" not in done.stderr
+
+
+def test_tensorflows_python_info_lines_are_hidden_unless_verbosity_is_given():
+    code = ("import logging, commandline\n"
+            "def main(argv):\n"
+            "    logging.getLogger('tensorflow').info('Sharding callback duration: 161 us')\n"
+            "    logging.getLogger('tensorflow').warning('a tensorflow warning')\n"
+            "    return 0\n"
+            "commandline.run_main(main, '__main__')\n")
+    for args, shown in (([], False), (["--verbosity=0"], True)):
+        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
+                              text=True, env=_environment(), timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert ("Sharding callback duration" in done.stderr) == shown, done.stderr
+        assert "a tensorflow warning" in done.stderr

@@ -48,11 +48,12 @@ def test_the_benchmark_flagfile_parses_to_a_valid_training_config(tmp_path):
     try:
         flags.FLAGS(["exposure_benchmark", f"--flagfile={FLAGSFILE}", f"--output_dir={tmp_path}"])
         config = training_flags().config()
-        assert flags.FLAGS.heldout == []  # the seeded scene split
+        assert flags.FLAGS.heldout == []  # the seeded, colour-balanced scene split
     finally:
         flags.FLAGS.unparse_flags()
-    assert config.iterations == 600 and config.batch_size == 8 and config.replay_size == 64
-    assert config.mask_used_filters
+    assert config.iterations == 900 and config.batch_size == 8 and config.replay_size == 16
+    assert config.critic_lr == 10 * config.actor_lr and config.critic_view == "sorted"
+    assert config.policy_average == 0.998 and config.mask_used_filters
 
 
 @pytest.mark.parametrize("name, expected", [
