@@ -46,10 +46,13 @@ _STEPS_PER_ROUND = flags.DEFINE_integer("steps_per_round", 3, "Train steps per r
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 # Runs in a fresh process against either code version: argv[1] = JSON of TrainConfig fields.
 _DRIVER = """
-import json, sys, tempfile, time
+import dataclasses, json, sys, tempfile, time
 from agan import search_space, train
 settings = json.loads(sys.argv[1])
 seed = settings.pop("architecture_seed")
+known = {field.name for field in dataclasses.fields(train.TrainConfig)}
+print("UNKNOWN " + json.dumps(sorted(set(settings) - known)))
+settings = {name: value for name, value in settings.items() if name in known}
 out = tempfile.mkdtemp()
 measured = {}
 for name, arch_seed, steps in (("warmup", seed + 1, 1), ("one", seed, 1),
@@ -71,7 +74,12 @@ def _measure(code_root, settings):
                              capture_output=True, text=True, env=env, cwd=code_root, check=False)
     if process.returncode != 0:
         raise SystemExit(f"child measurement in {code_root} failed:\n{process.stderr[-3000:]}")
-    line = next(line for line in process.stdout.splitlines() if line.startswith("MEASURED "))
+    lines = process.stdout.splitlines()
+    unknown = json.loads(next(line for line in lines if line.startswith("UNKNOWN "))
+                         .removeprefix("UNKNOWN "))
+    if unknown:
+        print(f"{code_root}: its TrainConfig lacks {', '.join(unknown)}; measured without")
+    line = next(line for line in lines if line.startswith("MEASURED "))
     return json.loads(line.removeprefix("MEASURED "))
 
 
