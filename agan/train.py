@@ -237,10 +237,12 @@ class GanSteps:
         import tensorflow as tf
 
         z, fake_labels = self._fake_inputs(self.config.g_batch_size)
-        with tf.GradientTape() as tape:
+        variables = self.generator.trainable_variables
+        # Only G's weights are watched: no gradient operations for D's weights are traced.
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch([variable.value for variable in variables])
             fake_images = self.generate(z, fake_labels, training=True)
             loss = hinge_generator_loss(self.discriminate(fake_images, fake_labels, training=True))
-        variables = self.generator.trainable_variables
         self.g_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
         return {"g_loss": loss}
 
