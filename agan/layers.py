@@ -209,8 +209,8 @@ class ConditionalBatchNormalization(keras.layers.Layer):
 class FusedBatchNormalization(keras.layers.BatchNormalization):
     """`keras.layers.BatchNormalization` (same variables, same results, same moving averages)
     whose training-mode call on float32 (batch, H, W, C) inputs is TensorFlow's fused batch norm
-    kernel: two graph operations with the gradient where Keras writes about ninety. Other inputs
-    and settings (masks, renorm, other axes) take Keras's path."""
+    kernel: a layer traced with its gradient writes 53 graph operations where Keras's writes 95.
+    Other inputs and settings (masks, renorm, other axes, no scale or center) take Keras's path."""
 
     def call(self, inputs, training=None, mask=None):
         fused = (training and self.trainable and mask is None and not self.renorm

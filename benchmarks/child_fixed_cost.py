@@ -16,7 +16,7 @@ Then this checkout's train step is timed against benchmarks/static_child.py's fl
 of the same architecture (alternating rounds, median), as benchmarks/child_step_time.py does.
 
     .venv/bin/python benchmarks/child_fixed_cost.py --flagfile=configs/agan/demo.flags \\
-        --baseline=c55257c
+        --baseline=227303b
 """
 import json
 import os
@@ -38,6 +38,9 @@ _BASELINE = flags.DEFINE_string(
     "baseline", None, "Git revision to measure beside this checkout (unset: this checkout only).")
 _ARCHITECTURE_SEED = flags.DEFINE_integer(
     "architecture_seed", 1, "Seed of the measured random architecture (the warm-up uses seed + 1).")
+flags.DEFINE_integer(
+    "local_workers", 0, "Read from search flagfiles and ignored: this benchmark runs its own "
+    "processes.")
 _ROUNDS = flags.DEFINE_integer("rounds", 3, "Timed rounds of the step-time comparison.",
                                lower_bound=1)
 _STEPS_PER_ROUND = flags.DEFINE_integer("steps_per_round", 3, "Train steps per round.",
