@@ -105,7 +105,7 @@ class SpectralNormalization(keras.layers.Layer):
             u = self.add_weight(
                 name=f"{name}_u", shape=(units,), trainable=False,
                 initializer=keras.initializers.RandomNormal(stddev=1.0))
-            self._normalized.append((weight, output_axes, u))
+            self._normalized.append((weight, u))
         if not self._normalized:
             raise ValueError(
                 f"SpectralNormalization: {type(self.layer).__name__} has none of the weights "
@@ -120,7 +120,7 @@ class SpectralNormalization(keras.layers.Layer):
         runs for every weight of D in every traced train step.
         """
         result = []
-        for weight, output_axes, u_variable in self._normalized:
+        for weight, u_variable in self._normalized:
             units = u_variable.shape[0]
             matrix = tf.reshape(weight.value, (-1, units))
             u = tf.reshape(u_variable.value, (units, 1))

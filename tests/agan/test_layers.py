@@ -153,7 +153,7 @@ def test_convolve_computes_what_the_keras_layer_computes(layer, shape):
     normalized.build(shape)
     expected = [weight.numpy() / float(sigma) for weight, sigma in normalized.sigmas()]
     with keras.StatelessScope(state_mapping=list(zip(
-            [weight for weight, _ in normalized.sigmas()], expected))):
+            [weight for weight, _ in normalized.sigmas()], expected, strict=True))):
         reference = np.asarray(layer(x))
     np.testing.assert_allclose(np.asarray(normalized(x)), reference, rtol=1e-5, atol=1e-5)
 
