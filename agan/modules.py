@@ -11,8 +11,10 @@ from keras import ops
 from agan import search_space as ss
 from agan.layers import (
     ConditionalBatchNormalization,
+    FusedBatchNormalization,
     NearestUpsampling2D,
     SpectralNormalization,
+    convolve,
     upsample_nearest,
 )
 from agan.module_plan import DOWN, MODULE_KINDS, NORMAL, PREV, UP, ModulePlan, Node, plan_module
@@ -87,7 +89,7 @@ class Operation(keras.layers.Layer):
         self.normalization = None
         if convolution and network == GENERATOR:
             self.normalization = (ConditionalBatchNormalization(num_classes) if num_classes
-                                  else keras.layers.BatchNormalization())
+                                  else FusedBatchNormalization())
         self.preactivate = convolution
         pool_first = token in ss.POOL_FIRST_CONVOLUTIONS
         self.before = None
@@ -136,7 +138,12 @@ class Operation(keras.layers.Layer):
         if self.before is not None:
             x = self.before(x)
         for layer in self.body:
-            x = layer(x, training=training) if self.spectral_norm else layer(x)
+            if self.spectral_norm:
+                x = layer(x, training=training)
+            elif ss.is_convolution(self.token):
+                x = convolve(layer, x)
+            else:
+                x = layer(x)
         if self.after is not None:
             x = self.after(x)
         return x

@@ -104,6 +104,11 @@ class TrainConfig:
     log_every: int = flag_field(
         50, "TensorBoard scalar interval in G steps (0: end only).", lower_bound=0)
     keep_checkpoints: int = 3
+    graph_optimization: bool = flag_field(
+        True, "Let TensorFlow's graph optimizer (grappler) rewrite the train steps before their "
+        "first run; off, a small search child's first step costs seconds less at about the same "
+        "step time (docs/agan.md#training-and-metrics). A process-wide setting: the last child "
+        "built decides it.")
     seed: int = flag_field(0, "Seed of weights, noise and data order.")
 
     def validate(self):
@@ -157,7 +162,8 @@ class GanSteps:
 
     Works for any Keras G and D with the `agan.models` call convention: G(z) or G([z, y]) ->
     images [B, H, W, 3] in [-1, 1]; D(x) or D([x, y]) -> logits [B, 1] (the label input only when
-    `num_classes` is set). Fake labels are drawn uniformly over the classes.
+    `num_classes` is set). Fake labels are drawn uniformly over the classes. Creating one applies
+    `config.graph_optimization` to the process.
     """
 
     def __init__(self, generator, discriminator, config, num_classes=None):
@@ -176,6 +182,8 @@ class GanSteps:
         self.g_optimizer.build(generator.trainable_variables)
         self.d_optimizer.build(discriminator.trainable_variables)
         self.rng = tf.random.Generator.from_seed(config.seed)
+        tf.config.optimizer.set_experimental_options(
+            {"disable_meta_optimizer": not config.graph_optimization})
         # No Python control flow depends on tensors here; autograph would only slow tracing.
         self.d_step = tf.function(self._d_step, autograph=False)
         self.g_step = tf.function(self._g_step, autograph=False)
@@ -229,10 +237,12 @@ class GanSteps:
         import tensorflow as tf
 
         z, fake_labels = self._fake_inputs(self.config.g_batch_size)
-        with tf.GradientTape() as tape:
+        variables = self.generator.trainable_variables
+        # Only G's weights are watched: no gradient operations for D's weights are traced.
+        with tf.GradientTape(watch_accessed_variables=False) as tape:
+            tape.watch([variable.value for variable in variables])
             fake_images = self.generate(z, fake_labels, training=True)
             loss = hinge_generator_loss(self.discriminate(fake_images, fake_labels, training=True))
-        variables = self.generator.trainable_variables
         self.g_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
         return {"g_loss": loss}
 

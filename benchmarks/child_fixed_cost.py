@@ -16,7 +16,7 @@ Then this checkout's train step is timed against benchmarks/static_child.py's fl
 of the same architecture (alternating rounds, median), as benchmarks/child_step_time.py does.
 
     .venv/bin/python benchmarks/child_fixed_cost.py --flagfile=configs/agan/demo.flags \\
-        --baseline=c55257c
+        --baseline=227303b
 """
 import json
 import os
@@ -38,6 +38,9 @@ _BASELINE = flags.DEFINE_string(
     "baseline", None, "Git revision to measure beside this checkout (unset: this checkout only).")
 _ARCHITECTURE_SEED = flags.DEFINE_integer(
     "architecture_seed", 1, "Seed of the measured random architecture (the warm-up uses seed + 1).")
+flags.DEFINE_integer(
+    "local_workers", 0, "Read from search flagfiles and ignored: this benchmark runs its own "
+    "processes.")
 _ROUNDS = flags.DEFINE_integer("rounds", 3, "Timed rounds of the step-time comparison.",
                                lower_bound=1)
 _STEPS_PER_ROUND = flags.DEFINE_integer("steps_per_round", 3, "Train steps per round.",
@@ -46,10 +49,13 @@ _STEPS_PER_ROUND = flags.DEFINE_integer("steps_per_round", 3, "Train steps per r
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 # Runs in a fresh process against either code version: argv[1] = JSON of TrainConfig fields.
 _DRIVER = """
-import json, sys, tempfile, time
+import dataclasses, json, sys, tempfile, time
 from agan import search_space, train
 settings = json.loads(sys.argv[1])
 seed = settings.pop("architecture_seed")
+known = {field.name for field in dataclasses.fields(train.TrainConfig)}
+print("UNKNOWN " + json.dumps(sorted(set(settings) - known)))
+settings = {name: value for name, value in settings.items() if name in known}
 out = tempfile.mkdtemp()
 measured = {}
 for name, arch_seed, steps in (("warmup", seed + 1, 1), ("one", seed, 1),
@@ -71,7 +77,12 @@ def _measure(code_root, settings):
                              capture_output=True, text=True, env=env, cwd=code_root, check=False)
     if process.returncode != 0:
         raise SystemExit(f"child measurement in {code_root} failed:\n{process.stderr[-3000:]}")
-    line = next(line for line in process.stdout.splitlines() if line.startswith("MEASURED "))
+    lines = process.stdout.splitlines()
+    unknown = json.loads(next(line for line in lines if line.startswith("UNKNOWN "))
+                         .removeprefix("UNKNOWN "))
+    if unknown:
+        print(f"{code_root}: its TrainConfig lacks {', '.join(unknown)}; measured without")
+    line = next(line for line in lines if line.startswith("MEASURED "))
     return json.loads(line.removeprefix("MEASURED "))
 
 

@@ -15,8 +15,12 @@ from agan import layers, modules
 
 
 def _clone(layer, pairs):
-    """A fresh copy of `layer` (same config); remembers (original, copy) to copy weights later."""
-    copy = type(layer).from_config(layer.get_config())
+    """A fresh copy of `layer` (same config) as the built-in Keras layer it is or derives from
+    (`agan.layers.FusedBatchNormalization` -> `keras.layers.BatchNormalization`); remembers
+    (original, copy) to copy weights later."""
+    kind = (keras.layers.BatchNormalization if isinstance(layer, keras.layers.BatchNormalization)
+            else type(layer))
+    copy = kind.from_config(layer.get_config())
     pairs.append((layer, copy))
     return copy
 

@@ -1,4 +1,5 @@
-"""Tests for agan/layers.py: SN-GAN spectral normalization, conditional BN, sum pooling, projection."""
+"""Tests for agan/layers.py: SN-GAN spectral normalization, conditional and fused BN, sum pooling,
+projection, raw convolutions."""
 import keras
 import numpy as np
 import pytest
@@ -6,10 +7,13 @@ import tensorflow as tf
 
 from agan.layers import (
     ConditionalBatchNormalization,
+    FusedBatchNormalization,
     GlobalSumPooling2D,
     NearestUpsampling2D,
     ProjectionLogits,
     SpectralNormalization,
+    can_convolve,
+    convolve,
 )
 
 
@@ -126,3 +130,53 @@ def test_nearest_upsampling_matches_keras_upsampling2d():
     layer = NearestUpsampling2D()
     np.testing.assert_array_equal(np.asarray(layer(x)), np.asarray(expected))
     assert layer.compute_output_shape((None, 3, 5, 4)) == (None, 6, 10, 4)
+
+
+@pytest.mark.parametrize("layer, shape", [
+    (lambda: keras.layers.Conv2D(6, 3, padding="same"), (2, 7, 7, 4)),
+    (lambda: keras.layers.Conv2D(6, 3, padding="same", dilation_rate=2), (2, 8, 8, 4)),
+    (lambda: keras.layers.Conv2D(6, (1, 5), padding="same"), (2, 8, 8, 4)),
+    (lambda: keras.layers.SeparableConv2D(6, 5, padding="same"), (2, 8, 8, 4)),
+    (lambda: keras.layers.Conv2DTranspose(6, 3, strides=2, padding="same"), (2, 4, 4, 4)),
+    (lambda: keras.layers.Conv2DTranspose(6, 5, padding="same"), (2, 4, 4, 4)),
+])
+def test_convolve_computes_what_the_keras_layer_computes(layer, shape):
+    keras.utils.set_random_seed(3)
+    layer = layer()
+    x = np.random.default_rng(2).normal(size=shape).astype("float32")
+    layer.build(shape)
+    layer.bias.assign(np.linspace(-1, 1, 6))
+    assert can_convolve(layer)
+    np.testing.assert_allclose(np.asarray(convolve(layer, tf.constant(x))), np.asarray(layer(x)),
+                               rtol=1e-5, atol=1e-5)
+    normalized = SpectralNormalization(layer)
+    normalized.build(shape)
+    expected = [weight.numpy() / float(sigma) for weight, sigma in normalized.sigmas()]
+    with keras.StatelessScope(state_mapping=list(zip(
+            [weight for weight, _ in normalized.sigmas()], expected, strict=True))):
+        reference = np.asarray(layer(x))
+    np.testing.assert_allclose(np.asarray(normalized(x)), reference, rtol=1e-5, atol=1e-5)
+
+
+def test_convolve_refuses_what_it_does_not_compute():
+    layer = keras.layers.Conv2D(6, 3)  # padding "valid"
+    layer.build((1, 5, 5, 2))
+    assert not can_convolve(layer)
+    with pytest.raises(ValueError, match="same"):
+        convolve(layer, tf.zeros((1, 5, 5, 2)))
+
+
+def test_fused_batch_normalization_matches_keras_in_training_and_inference():
+    x = tf.constant(np.random.default_rng(3).normal(2.0, 3.0, size=(4, 5, 5, 6)), tf.float32)
+    keras_bn, fused_bn = keras.layers.BatchNormalization(), FusedBatchNormalization()
+    for layer in (keras_bn, fused_bn):
+        layer.build(x.shape)
+        layer.gamma.assign(np.linspace(0.5, 2.0, 6))
+        layer.beta.assign(np.linspace(-1.0, 1.0, 6))
+    for training in (True, True, False):
+        np.testing.assert_allclose(np.asarray(fused_bn(x, training=training)),
+                                   np.asarray(keras_bn(x, training=training)), atol=1e-5)
+    for name in ("moving_mean", "moving_variance"):
+        np.testing.assert_allclose(getattr(fused_bn, name).numpy(),
+                                   getattr(keras_bn, name).numpy(), rtol=1e-5)
+    assert not np.allclose(fused_bn.moving_mean.numpy(), 0.0)  # the statistics moved
