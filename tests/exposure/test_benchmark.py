@@ -59,10 +59,11 @@ def test_the_benchmark_flagfile_parses_to_a_valid_training_config(tmp_path):
 @pytest.mark.parametrize("name, expected", [
     ("paper.flags", dict(batch_size=64, iterations=20000, replay_size=2048,
                          mask_used_filters=False)),
-    ("demo.flags", dict(batch_size=8, iterations=200, replay_size=128, mask_used_filters=True)),
+    ("demo.flags", dict(batch_size=8, iterations=300, replay_size=16, policy_average=0.99,
+                        critic_view="sorted", mask_used_filters=True)),
 ])
 def test_the_training_flagfiles_parse_to_their_configs(name, expected, monkeypatch):
-    monkeypatch.chdir(FLAGSFILE.parents[2])  # demo.flags includes configs/exposure/paper.flags
+    monkeypatch.chdir(FLAGSFILE.parents[2])  # demo.flags includes configs/exposure/benchmark.flags
     try:
         flags.FLAGS(["exposure_train", f"--flagfile={FLAGSFILE.with_name(name)}"])
         config = training_flags().config()
