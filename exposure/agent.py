@@ -162,7 +162,8 @@ class Agent(tf.Module):
 def build_policy(config):
     """A built (weights created) `PolicyNetwork` for a `TrainConfig`."""
     policy = networks.PolicyNetwork(config.filters, config.num_steps,
-                                    mask_used=config.mask_used_filters)
+                                    mask_used=config.mask_used_filters,
+                                    statistics=config.policy_statistics)
     policy.build()
     return policy
 

@@ -7,7 +7,8 @@ with 32, 64, 128, 256 channels, leaky ReLU 0.2, no normalization: 64 -> 4 pixels
 
 * `PolicyNetwork`: the filter selector pi1 (own trunk, fc 128 -> one logit per filter, softmax
   mixed with 5% uniform) and the parameter heads pi2 (one trunk shared by all filters, one fc 128
-  -> raw parameters head per filter). Extra planes: filter-usage flags and the step count.
+  -> raw parameters head per filter). Extra planes: filter-usage flags and the step count (with
+  `statistics`, also the image's statistics and its mean luminance in stops).
   Dropout 0.5 on the trunk features, as the authors' code (applied only when given a seed).
 * `ValueNetwork`: V(s) from the image, the usage/step planes and the image statistics.
 * `Critic`: the WGAN-GP discriminator D from the image and its statistics (mean luminance,
@@ -31,6 +32,8 @@ DROPOUT_RATE = 0.5  # authors' code (docs/exposure.md#networks): dropout keep pr
 EXPLORATION = 0.05  # authors' code (docs/exposure.md#networks): pi1 mixed with 5% uniform
 NUM_STATISTICS = 3  # Exposure paper, section 5.1: average luminance, contrast and saturation
 _SATURATION_EPSILON = 1e-2  # authors' critic: HSL saturation denominator guard
+_STOPS_FLOOR = 2.0 ** -8  # darkest mean luminance told apart by `policy_statistics` (8 stops down)
+NUM_POLICY_STATISTICS = NUM_STATISTICS + 1
 
 
 def image_statistics(images):
@@ -44,6 +47,16 @@ def image_statistics(images):
     low = tf.reduce_min(clipped, axis=-1)
     sat = (high - low) / (tf.minimum(high + low, 2.0 - high - low) + _SATURATION_EPSILON)
     return tf.stack([mean_lum, var_lum, tf.reduce_mean(sat, axis=[1, 2])], axis=-1)
+
+
+def policy_statistics(images):
+    """The policy's statistics [B, 4] of images [B, H, W, 3]: `image_statistics`, then the mean
+    luminance in stops divided by 8 (log2, floored at 8 stops below white: in [-1, ...], 0 at
+    white). The linear mean of a dark photo differs from a darker one's by hundredths; in stops
+    one exposure step is 1/8 of the plane's range."""
+    statistics = image_statistics(images)
+    stops = tf.math.log(tf.maximum(statistics[:, :1], _STOPS_FLOOR)) / math.log(2.0) / 8.0
+    return tf.concat([statistics, stops], axis=-1)
 
 
 def state_planes(usage, steps, num_steps):
@@ -103,15 +116,18 @@ class PolicyNetwork(keras.Model):
     or int32 [2, 2] (one stateless seed per trunk). Returns (probabilities [B, F]: softmax mixed
     with 5% uniform, each row sums to 1; raw parameters [B, P]: every filter's raw outputs
     concatenated in filter order, see `param_offsets`). With `mask_used`, filters flagged in
-    `usage` get probability 0 (the rest renormalized): no filter is picked twice.
+    `usage` get probability 0 (the rest renormalized): no filter is picked twice. With
+    `statistics`, the state planes are followed by `policy_statistics(images)` (the paper's policy
+    sees only the image and the state).
     """
 
     def __init__(self, filter_names=registry.DEFAULT_FILTERS, num_steps=5, mask_used=False,
-                 **kwargs):
+                 statistics=False, **kwargs):
         super().__init__(**kwargs)
         self.filter_names = tuple(filter_names)
         self.num_steps = int(num_steps)
         self.mask_used = bool(mask_used)
+        self.statistics = bool(statistics)
         if self.mask_used and self.num_steps > len(self.filter_names):
             raise ValueError(f"mask_used with {self.num_steps} steps needs at least as many "
                              f"filters; got {len(self.filter_names)}")
@@ -133,7 +149,7 @@ class PolicyNetwork(keras.Model):
         return tuple(offsets)
 
     def build(self, input_shape=None):
-        planes = len(self.filter_names) + 1
+        planes = len(self.filter_names) + 1 + (NUM_POLICY_STATISTICS if self.statistics else 0)
         image_shape = (None, IMAGE_SIZE, IMAGE_SIZE, 3 + planes)
         flat = (None, (IMAGE_SIZE // 16) ** 2 * TRUNK_CHANNELS[-1])
         for trunk in (self.selector_trunk, self.param_trunk):
@@ -146,7 +162,10 @@ class PolicyNetwork(keras.Model):
         self.built = True
 
     def call(self, images, usage, steps, dropout_seeds=None):
-        x = with_planes(images, state_planes(usage, steps, self.num_steps))
+        planes = state_planes(usage, steps, self.num_steps)
+        if self.statistics:
+            planes = tf.concat([planes, policy_statistics(images)], axis=-1)
+        x = with_planes(images, planes)
         seeds = (None, None) if dropout_seeds is None else (dropout_seeds[0], dropout_seeds[1])
         selector = dropout(self.selector_trunk(x), seeds[0])
         logits = self.selector_out(tf.nn.leaky_relu(self.selector_fc(selector), LEAK))

@@ -100,6 +100,21 @@ def test_load_agent_rebuilds_the_saved_policy(tmp_path, policy, agent):
         agent.decide(thumbs)["raw_parameters"].numpy())
 
 
+def test_load_agent_rebuilds_a_policy_that_reads_statistics(tmp_path):
+    config = train_config.TrainConfig(policy_statistics=True, num_steps=2)
+    policy = agent_lib.build_policy(config)
+    assert policy.statistics
+    train_config.save(config, tmp_path)
+    tf.train.Checkpoint(policy=networks.checkpoint_variables(policy)).save(
+        tmp_path / agent_lib.CHECKPOINT_SUBDIR / "ckpt")
+    loaded = agent_lib.load_agent(tmp_path)
+    assert loaded.policy.statistics
+    thumbs = _thumbnails(2)
+    np.testing.assert_allclose(loaded.decide(thumbs)["raw_parameters"].numpy(),
+                               agent_lib.Agent(policy, 2).decide(thumbs)["raw_parameters"].numpy(),
+                               rtol=1e-5, atol=1e-6)
+
+
 def test_load_agent_names_a_directory_without_config(tmp_path):
     with pytest.raises(FileNotFoundError, match="no training config"):
         agent_lib.load_agent(tmp_path)

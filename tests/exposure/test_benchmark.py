@@ -54,13 +54,14 @@ def test_the_benchmark_flagfile_parses_to_a_valid_training_config(tmp_path):
     assert config.iterations == 900 and config.batch_size == 8 and config.replay_size == 16
     assert config.critic_lr == 10 * config.actor_lr and config.critic_view == "sorted"
     assert config.policy_average == 0.998 and config.mask_used_filters
+    assert config.policy_statistics
 
 
 @pytest.mark.parametrize("name, expected", [
     ("paper.flags", dict(batch_size=64, iterations=20000, replay_size=2048,
-                         mask_used_filters=False)),
+                         mask_used_filters=False, policy_statistics=False)),
     ("demo.flags", dict(batch_size=8, iterations=300, replay_size=16, policy_average=0.99,
-                        critic_view="sorted", mask_used_filters=True)),
+                        critic_view="sorted", mask_used_filters=True, policy_statistics=True)),
 ])
 def test_the_training_flagfiles_parse_to_their_configs(name, expected, monkeypatch):
     monkeypatch.chdir(FLAGSFILE.parents[2])  # demo.flags includes configs/exposure/benchmark.flags

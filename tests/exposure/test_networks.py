@@ -155,3 +155,31 @@ def test_a_sorted_view_critic_scores_the_colours_not_their_layout():
     assert not np.allclose(image_view(shuffled).numpy(), image_view(images).numpy(), atol=1e-4)
     with pytest.raises(ValueError, match="view"):
         networks.Critic(view="shuffled")
+
+
+def test_policy_statistics_give_the_mean_luminance_in_stops():
+    images = tf.constant(np.full((2, 8, 8, 3), [[[[0.25]]], [[[0.125]]]], np.float32))
+    stats = networks.policy_statistics(images).numpy()
+    assert stats.shape == (2, networks.NUM_POLICY_STATISTICS)
+    np.testing.assert_allclose(stats[:, :3], networks.image_statistics(images).numpy())
+    np.testing.assert_allclose(stats[:, 3], [-2 / 8, -3 / 8], rtol=1e-5)
+    black = networks.policy_statistics(tf.zeros([1, 8, 8, 3])).numpy()
+    np.testing.assert_allclose(black[0, 3], -1.0, rtol=1e-5)  # floored at 8 stops down
+
+
+def test_a_policy_with_statistics_reads_them_as_extra_planes():
+    images, usage, steps = _batch(b=2)
+    plain = networks.PolicyNetwork()
+    plain.build()
+    with_stats = networks.PolicyNetwork(statistics=True)
+    with_stats.build()
+    first = with_stats.selector_trunk.convs[0].kernel
+    assert first.shape[2] == plain.selector_trunk.convs[0].kernel.shape[2] + 4
+    # Only the statistics planes reach the selector: the image's own weights set to zero, so
+    # brightening the image by one stop changes the output through the statistics alone.
+    kernel = first.numpy()
+    kernel[:, :, :3, :] = 0.0
+    first.assign(kernel)
+    probs_dark, _ = with_stats(images * 0.1, usage, steps)
+    probs_bright, _ = with_stats(images * 0.2, usage, steps)
+    assert not np.allclose(probs_dark, probs_bright, atol=1e-6)

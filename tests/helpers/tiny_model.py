@@ -7,9 +7,12 @@ from exposure import train as train_lib
 from exposure.train import TrainConfig
 from tests.exposure.photo_fixtures import write_training_photos
 
-# Tiny settings: batch 4, memory 8, two iterations; the paper's eight filters and five steps.
+# Tiny settings: batch 4, memory 8, two iterations; the paper's eight filters and five steps; the
+# policy reads the image statistics, as configs/exposure/benchmark.flags has it, so every export
+# holds those ops too.
 TINY = dict(batch_size=4, iterations=2, replay_size=8, n_critic=1, critic_boost_steps=1,
-            critic_boost_first=1, checkpoint_every=2, log_every=1, image_every=100)
+            critic_boost_first=1, checkpoint_every=2, log_every=1, image_every=100,
+            policy_statistics=True)
 
 
 def train_tiny_model(root):
