@@ -51,8 +51,8 @@ def image_statistics(images):
 
 def policy_statistics(images):
     """The policy's statistics [B, 4] of images [B, H, W, 3]: `image_statistics`, then the mean
-    luminance in stops divided by 8 (log2, floored at 8 stops below white: in [-1, ...], 0 at
-    white). The linear mean of a dark photo differs from a darker one's by hundredths; in stops
+    luminance in stops divided by 8 (log2, floored at 8 stops below white: -1 for black, 0 for
+    white, above 0 past white). The linear mean of a dark photo differs from a darker one's by hundredths; in stops
     one exposure step is 1/8 of the plane's range."""
     statistics = image_statistics(images)
     stops = tf.math.log(tf.maximum(statistics[:, :1], _STOPS_FLOOR)) / math.log(2.0) / 8.0
