@@ -174,7 +174,8 @@ def test_a_policy_with_statistics_reads_them_as_extra_planes():
     with_stats = networks.PolicyNetwork(statistics=True)
     with_stats.build()
     first = with_stats.selector_trunk.convs[0].kernel
-    assert first.shape[2] == plain.selector_trunk.convs[0].kernel.shape[2] + 4
+    assert (first.shape[2] == plain.selector_trunk.convs[0].kernel.shape[2]
+            + networks.NUM_POLICY_STATISTICS)
     # Only the statistics planes reach the selector: the image's own weights set to zero, so
     # brightening the image by one stop changes the output through the statistics alone.
     kernel = first.numpy()

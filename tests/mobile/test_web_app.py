@@ -126,19 +126,19 @@ def test_slider_changes_the_image_and_the_saved_program(page, files):
     # A slider at a parameter the image barely depends on (the tiny model's own decisions: a
     # step already at its range end, or on clipped pixels) moves it little: push the sliders to
     # an end in turn until one visibly changes the image.
+    sliders = page.find_elements(By.CSS_SELECTOR, "#controls input[type=range]")
+    moves = [(slider, key, end) for slider in sliders
+             for key, end in ((Keys.END, "max"), (Keys.HOME, "min"))]
     change = 0
-    for slider in page.find_elements(By.CSS_SELECTOR, "#controls input[type=range]"):
-        for key, end in ((Keys.END, "max"), (Keys.HOME, "min")):
-            if slider.get_attribute("value") == slider.get_attribute(end):
-                continue
-            shown = web_browser.text(page, "program")
-            slider.send_keys(key)
-            web_browser.wait_for(page, f"return document.getElementById('program').textContent "
-                                       f"!== {json.dumps(shown)}")
-            after = web_browser.rendered_image(page)
-            change = np.abs(after.astype(int) - before).max()
-            if change > 8:
-                break
+    for slider, key, end in moves:
+        if slider.get_attribute("value") == slider.get_attribute(end):
+            continue
+        shown = web_browser.text(page, "program")
+        slider.send_keys(key)
+        web_browser.wait_for(page, f"return document.getElementById('program').textContent "
+                                   f"!== {json.dumps(shown)}")
+        after = web_browser.rendered_image(page)
+        change = np.abs(after.astype(int) - before).max()
         if change > 8:
             break
     assert change > 8
