@@ -12,7 +12,9 @@ the numpy renderer and scores the results:
   median and mean over the photos, as `exposure_eval` reports paired scores.
 
 The scores of the photos as they come in (the identity program, sRGB-encoded for display) are
-computed once as the baseline a learned style must beat.
+computed once as the baseline a learned style must beat; with truths, the truths' own
+histogram scores are computed once too, as the ceiling of the unpaired scores (held-out scenes
+that differ from the target scenes in content differ from them in colour, whatever the style).
 """
 import dataclasses
 import pathlib
@@ -64,6 +66,12 @@ class HeldoutSet:
     def baseline(self):
         """Scores of the photos as they come in, sRGB-encoded for display."""
         return self.score(linear_to_srgb(np.clip(self.copies, 0.0, 1.0)))
+
+    def truth_score(self):
+        """Scores of the truths themselves (None without a truth folder): the histogram
+        intersections a program that reproduced the style exactly would get, the ceiling of the
+        unpaired scores when the held-out scenes differ from the targets'."""
+        return None if self.truths is None else self.score(self.truths)
 
     def evaluate(self, agent):
         """Scores the agent's deterministic programs on the held-out photos (see `score`)."""

@@ -360,6 +360,8 @@ def train(config, output_dir, raw_dir, target_dir, *, cache_dir=None, stop_after
         summary["heldout"] = {"photos": list(evaluation.heldout.names),
                               "input_as_is": evaluation.baseline, "retouched": evaluation.last,
                               "skipped": [list(s) for s in evaluation.heldout.skipped]}
+        if evaluation.heldout.truths is not None:
+            summary["heldout"]["truth"] = evaluation.truth()
     summary["parameters"]["total"] = sum(summary["parameters"].values())
     _write_summary(output_dir / SUMMARY_FILE, summary)
     return summary
@@ -375,6 +377,13 @@ class _HeldoutEvaluation:
         with writer.as_default(step=0):
             for name, value in self.baseline.items():
                 tf.summary.scalar(f"heldout_input/{name}", value)
+            for name, value in self.truth().items():
+                tf.summary.scalar(f"heldout_truth/{name}", value)
+
+    def truth(self):
+        """The truths' own histogram scores ({} without truths): the unpaired scores' ceiling."""
+        return {k: v for k, v in (self.heldout.truth_score() or {}).items()
+                if k.startswith("hist_")}
 
     def postfix(self):
         """The progress bar's held-out figure: median ΔE2000 (or luminance intersection)."""

@@ -45,6 +45,16 @@ def test_the_input_scores_zero_against_itself_and_more_against_a_brighter_truth(
                              "delta_e2000_median", "delta_e2000_mean"}
 
 
+def test_the_truths_own_score_is_the_ceiling_of_the_unpaired_scores(folders):
+    data = heldout.load(folders / "inputs", [], truth_dir=folders / "truth")
+    data.targets = tuple(data.truths)  # targets that are the truths: the style reproduced scores 1
+    ceiling = data.truth_score()
+    assert ceiling["hist_luminance"] == pytest.approx(1.0)
+    assert ceiling["delta_e2000_median"] == 0.0
+    assert data.baseline()["hist_luminance"] < 0.9  # the inputs are 1 EV darker
+    assert heldout.load(folders / "inputs", []).truth_score() is None
+
+
 def test_an_agent_is_scored_on_every_photo_without_truth(folders):
     data = heldout.load(folders / "inputs", list(np.full((2, 80, 80, 3), 0.5, np.float32)))
     assert data.names == ("p0", "p1", "p2") and data.truths is None

@@ -68,7 +68,8 @@ def test_a_stopped_run_resumes_and_leaves_a_self_describing_model(photos, tmp_pa
     first = _train(photos, model, stop_after=2)
     assert (first["start_iteration"], first["final_iteration"]) == (0, 2)
     assert tf.train.latest_checkpoint(str(model / "checkpoints")).endswith("ckpt-2")
-    second = _train(photos, model, heldout_dir=photos / "target")
+    second = _train(photos, model, heldout_dir=photos / "target",
+                    heldout_truth_dir=photos / "target")
     # It continues from iteration 2 and ends where an uninterrupted run ends.
     assert (second["start_iteration"], second["final_iteration"]) == (2, TINY["iterations"])
     assert second["iterations_run"] == 2
@@ -83,11 +84,14 @@ def test_a_stopped_run_resumes_and_leaves_a_self_describing_model(photos, tmp_pa
             tags.update(v.tag for v in record.summary.value)
     assert {"critic/loss", "actor/loss", "value/loss", "reward/total",
             "filter_usage/exposure", "filter_usage", "before_after",
-            "heldout/hist_luminance", "heldout_input/hist_saturation"} <= tags
+            "heldout/hist_luminance", "heldout_input/hist_saturation",
+            "heldout/delta_e2000_median", "heldout_truth/hist_luminance"} <= tags
     heldout = second["heldout"]
     assert heldout["photos"] == ["t0", "t1", "t2"]
-    assert set(heldout["retouched"]) == set(heldout["input_as_is"]) == {
-        "hist_luminance", "hist_contrast", "hist_saturation"}
+    hist = {"hist_luminance", "hist_contrast", "hist_saturation"}
+    assert set(heldout["retouched"]) == set(heldout["input_as_is"]) == hist | {
+        "delta_e2000_median", "delta_e2000_mean"}
+    assert set(heldout["truth"]) == hist
 
 
 def test_the_averaged_policy_is_what_retouching_loads(photos, tmp_path):
