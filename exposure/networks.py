@@ -8,7 +8,8 @@ with 32, 64, 128, 256 channels, leaky ReLU 0.2, no normalization: 64 -> 4 pixels
 * `PolicyNetwork`: the filter selector pi1 (own trunk, fc 128 -> one logit per filter, softmax
   mixed with 5% uniform) and the parameter heads pi2 (one trunk shared by all filters, one fc 128
   -> raw parameters head per filter). Extra planes: filter-usage flags and the step count (with
-  `statistics`, also the image's statistics and its mean luminance in stops).
+  `statistics`, also `policy_statistics`, which are concatenated to the trunk features before
+  every fc 128 as well).
   Dropout 0.5 on the trunk features, as the authors' code (applied only when given a seed).
 * `ValueNetwork`: V(s) from the image, the usage/step planes and the image statistics.
 * `Critic`: the WGAN-GP discriminator D from the image and its statistics (mean luminance,
@@ -33,7 +34,7 @@ EXPLORATION = 0.05  # authors' code (docs/exposure.md#networks): pi1 mixed with 
 NUM_STATISTICS = 3  # Exposure paper, section 5.1: average luminance, contrast and saturation
 _SATURATION_EPSILON = 1e-2  # authors' critic: HSL saturation denominator guard
 _STOPS_FLOOR = 2.0 ** -8  # darkest mean luminance told apart by `policy_statistics` (8 stops down)
-NUM_POLICY_STATISTICS = NUM_STATISTICS + 1
+NUM_POLICY_STATISTICS = NUM_STATISTICS + 2
 
 
 def image_statistics(images):
@@ -50,12 +51,17 @@ def image_statistics(images):
 
 
 def policy_statistics(images):
-    """The policy's statistics [B, 4] of images [B, H, W, 3]: `image_statistics`, then the mean
-    luminance in stops divided by 8 (log2, floored at 8 stops below white: -1 for black, 0 for
-    white, above 0 past white). The linear mean of a dark photo differs from a darker one's by hundredths; in stops
-    one exposure step is 1/8 of the plane's range."""
+    """The policy's statistics [B, 5] of images [B, H, W, 3]: `image_statistics`, then the mean
+    luminance and the log-average luminance (the mean of log luminance, the key an auto-exposure
+    meters), both in stops divided by 8 (log2, floored at 8 stops below white: -1 for black, 0
+    for white, above 0 past white). The linear mean of a dark photo differs from a darker one's
+    by hundredths; in stops one exposure step is 1/8 of the range."""
     statistics = image_statistics(images)
-    stops = tf.math.log(tf.maximum(statistics[:, :1], _STOPS_FLOOR)) / math.log(2.0) / 8.0
+    r, g, b = registry.LUMINANCE_WEIGHTS
+    lum = images[..., 0] * r + images[..., 1] * g + images[..., 2] * b
+    log_average = tf.reduce_mean(tf.math.log(tf.maximum(lum, _STOPS_FLOOR)), axis=[1, 2])
+    stops = tf.stack([tf.math.log(tf.maximum(statistics[:, 0], _STOPS_FLOOR)), log_average],
+                     axis=-1) / (8.0 * math.log(2.0))
     return tf.concat([statistics, stops], axis=-1)
 
 
@@ -117,8 +123,9 @@ class PolicyNetwork(keras.Model):
     with 5% uniform, each row sums to 1; raw parameters [B, P]: every filter's raw outputs
     concatenated in filter order, see `param_offsets`). With `mask_used`, filters flagged in
     `usage` get probability 0 (the rest renormalized): no filter is picked twice. With
-    `statistics`, the state planes are followed by `policy_statistics(images)` (the paper's policy
-    sees only the image and the state).
+    `statistics`, the state planes are followed by `policy_statistics(images)`, which also join
+    the trunk features before every fully connected layer, a direct path from the photo's
+    brightness to the parameters (the paper's policy sees only the image and the state).
     """
 
     def __init__(self, filter_names=registry.DEFAULT_FILTERS, num_steps=5, mask_used=False,
@@ -151,7 +158,8 @@ class PolicyNetwork(keras.Model):
     def build(self, input_shape=None):
         planes = len(self.filter_names) + 1 + (NUM_POLICY_STATISTICS if self.statistics else 0)
         image_shape = (None, IMAGE_SIZE, IMAGE_SIZE, 3 + planes)
-        flat = (None, (IMAGE_SIZE // 16) ** 2 * TRUNK_CHANNELS[-1])
+        flat = (None, (IMAGE_SIZE // 16) ** 2 * TRUNK_CHANNELS[-1]
+                + (NUM_POLICY_STATISTICS if self.statistics else 0))
         for trunk in (self.selector_trunk, self.param_trunk):
             trunk.build(image_shape)
         self.selector_fc.build(flat)
@@ -164,18 +172,24 @@ class PolicyNetwork(keras.Model):
     def call(self, images, usage, steps, dropout_seeds=None):
         planes = state_planes(usage, steps, self.num_steps)
         if self.statistics:
-            planes = tf.concat([planes, policy_statistics(images)], axis=-1)
+            statistics = policy_statistics(images)
+            planes = tf.concat([planes, statistics], axis=-1)
         x = with_planes(images, planes)
         seeds = (None, None) if dropout_seeds is None else (dropout_seeds[0], dropout_seeds[1])
-        selector = dropout(self.selector_trunk(x), seeds[0])
+
+        def features(trunk, seed):
+            out = dropout(trunk(x), seed)
+            return tf.concat([out, statistics], axis=-1) if self.statistics else out
+
+        selector = features(self.selector_trunk, seeds[0])
         logits = self.selector_out(tf.nn.leaky_relu(self.selector_fc(selector), LEAK))
         num_filters = len(self.filter_names)
         probs = tf.nn.softmax(logits) * (1.0 - EXPLORATION) + EXPLORATION / num_filters
         if self.mask_used:
             probs *= 1.0 - tf.cast(usage, probs.dtype)
             probs /= tf.reduce_sum(probs, axis=-1, keepdims=True)
-        features = dropout(self.param_trunk(x), seeds[1])
-        raw = [out(tf.nn.leaky_relu(fc(features), LEAK))
+        shared = features(self.param_trunk, seeds[1])
+        raw = [out(tf.nn.leaky_relu(fc(shared), LEAK))
                for fc, out in zip(self.param_fcs, self.param_outs, strict=True)]
         return probs, tf.concat(raw, axis=-1)
 

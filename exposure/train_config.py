@@ -78,11 +78,12 @@ class TrainConfig:
                  "without its layout, so the critic cannot tell targets from inputs by what they "
                  "show, only by tone and colour, which is all the filters change).")
     policy_statistics: bool = _field(
-        False, "Give the policy the image's statistics as extra planes, as the value network and "
-               "critic have (mean luminance, its variance, mean saturation) and the mean "
-               "luminance in stops (the paper's policy sees only the image and the state; a "
-               "style that exposes each photo by its brightness needs the policy to tell a dark "
-               "photo from a darker one).")
+        False, "Give the policy the image's statistics, as the value network and critic have "
+               "(mean luminance, its variance, mean saturation), and its mean and log-average "
+               "luminance in stops, as extra planes and beside the trunk features of every fully "
+               "connected layer (the paper's policy sees only the image and the state; a style "
+               "that exposes each photo by its brightness needs the policy to tell a dark photo "
+               "from a darker one).")
     gamma: float = _field(1.0, "Discount factor (paper, section 5.2: 1).")
     policy_average: float = _field(
         0.0, "Decay of an exponential moving average of the policy's weights, which retouching, "

@@ -1,4 +1,6 @@
 """Tests for exposure/networks.py: shapes, outputs, statistics, dropout seeds, parameter count."""
+import math
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -162,9 +164,14 @@ def test_policy_statistics_give_the_mean_luminance_in_stops():
     stats = networks.policy_statistics(images).numpy()
     assert stats.shape == (2, networks.NUM_POLICY_STATISTICS)
     np.testing.assert_allclose(stats[:, :3], networks.image_statistics(images).numpy())
-    np.testing.assert_allclose(stats[:, 3], [-2 / 8, -3 / 8], rtol=1e-5)
+    np.testing.assert_allclose(stats[:, 3:], [[-2 / 8] * 2, [-3 / 8] * 2], rtol=1e-5)
     black = networks.policy_statistics(tf.zeros([1, 8, 8, 3])).numpy()
-    np.testing.assert_allclose(black[0, 3], -1.0, rtol=1e-5)  # floored at 8 stops down
+    np.testing.assert_allclose(black[0, 3:], -1.0, rtol=1e-5)  # floored at 8 stops down
+    # Half the pixels white, half 1/16: mean luminance 17/32, log-average 1/4 (-2 stops).
+    half = np.ones((1, 8, 8, 3), np.float32)
+    half[:, 4:] = 1 / 16
+    np.testing.assert_allclose(networks.policy_statistics(tf.constant(half)).numpy()[0, 3:],
+                               [math.log2(17 / 32) / 8, -2 / 8], rtol=1e-4)
 
 
 def test_a_policy_with_statistics_reads_them_as_extra_planes():
@@ -184,3 +191,11 @@ def test_a_policy_with_statistics_reads_them_as_extra_planes():
     probs_dark, _ = with_stats(images * 0.1, usage, steps)
     probs_bright, _ = with_stats(images * 0.2, usage, steps)
     assert not np.allclose(probs_dark, probs_bright, atol=1e-6)
+    # And past the trunks: with every convolution's weights zeroed, the statistics still reach
+    # the fully connected layers.
+    for trunk in (with_stats.selector_trunk, with_stats.param_trunk):
+        for conv in trunk.convs:
+            conv.kernel.assign(tf.zeros_like(conv.kernel))
+    _, raw_dark = with_stats(images * 0.1, usage, steps)
+    _, raw_bright = with_stats(images * 0.2, usage, steps)
+    assert not np.allclose(raw_dark, raw_bright, atol=1e-6)
