@@ -51,7 +51,7 @@ def test_the_benchmark_flagfile_parses_to_a_valid_training_config(tmp_path):
         assert flags.FLAGS.heldout == []  # the seeded, colour-balanced scene split
     finally:
         flags.FLAGS.unparse_flags()
-    assert config.iterations == 900 and config.batch_size == 8 and config.replay_size == 16
+    assert config.iterations == 900 and config.batch_size == 16 and config.replay_size == 32
     assert config.critic_lr == 10 * config.actor_lr and config.critic_view == "sorted"
     assert config.policy_average == 0.998 and config.mask_used_filters
     assert config.policy_statistics
