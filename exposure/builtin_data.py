@@ -17,8 +17,8 @@ box), the split and every parameter, so the data is reproducible.
 import dataclasses
 import functools
 import hashlib
-import itertools
 import importlib.util
+import itertools
 import json
 import pathlib
 import zlib
@@ -366,7 +366,7 @@ def split_scenes(photos, *, heldout=(), seed=SPLIT_SEED, balance=True, not_insta
     return PhotoSplit(photos, tuple(part[p.scene] for p in photos), tuple(not_installed))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def styled_colour(photo):
     """Mean sRGB colour (3 floats) of the photo in the reference style, read at about
     COLOUR_SIDE pixels."""

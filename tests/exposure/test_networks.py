@@ -6,8 +6,8 @@ import pytest
 import tensorflow as tf
 
 from exposure import networks
-from mobile.program import num_raw_params
 from mobile import registry
+from mobile.program import num_raw_params
 from mobile.registry import DEFAULT_FILTERS
 
 
