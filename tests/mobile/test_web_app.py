@@ -35,6 +35,12 @@ pytestmark = pytest.mark.skipif(
     reason="headless Chromium and chromedriver are not installed (Debian: apt-get install "
            "chromium chromium-driver)")
 
+# The page renders in a float32 WebGL2 shader (SwiftShader here), whose pow/exp/log are not
+# numpy's: like tests/mobile/gl_test_shaders.py, the promise is within one output code
+# everywhere. Which values land on the other side of a rounding boundary grows with the
+# program's slope: 289 of 53,223 values (0.54%) on CI's machine after a slider pushed to its end.
+SHADER_OFF_BY_ONE_FRACTION = 0.05
+
 PHOTO_SIZE = (157, 113)  # width, height: odd, so the thumbnail's area weights are fractional
 CAMERA_SIZE = (160, 120)
 
@@ -114,7 +120,8 @@ def test_photo_is_retouched_as_the_python_pipeline_does(page, files):
     names = [f["name"] for f in sorted(sidecar["filters"], key=lambda f: f["index"])]
     [program] = predictor_lib.programs(want, names)
     assert web_browser.text(page, "program") == str(program)
-    assert_codes_match(web_browser.rendered_image(page), _display(program, linear))
+    assert_codes_match(web_browser.rendered_image(page), _display(program, linear),
+                       max_fraction=SHADER_OFF_BY_ONE_FRACTION)
 
 
 def test_slider_changes_the_image_and_the_saved_program(page, files):
@@ -153,7 +160,8 @@ def test_slider_changes_the_image_and_the_saved_program(page, files):
          f"--input={files['photo']}", f"--output={applied}", "--noprogress"],
         capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert_codes_match(after, np.asarray(Image.open(applied).convert("RGB")))
+    assert_codes_match(after, np.asarray(Image.open(applied).convert("RGB")),
+                       max_fraction=SHADER_OFF_BY_ONE_FRACTION)
     page.find_element(By.ID, "save-image").click()
     jpeg = np.asarray(Image.open(web_browser.wait_for_download(files["downloads"],
                                                               "photo_retouched.jpg")))
