@@ -23,7 +23,8 @@ feature and oneDNN notices, absl's "All log messages before absl::InitializeLog(
 "remapper failed", the checkpoint writer's "Sharding callback duration") are hidden unless the
 command line gives `--verbosity` (`-v`): importing this module, before TensorFlow is imported,
 sets TF_CPP_MIN_LOG_LEVEL and silences the native libraries while `tensorflow` is first
-imported, and `run_main` raises the `tensorflow` Python logger to WARNING. Each package's `cli/__init__.py` imports this
+imported, and `run_main` raises the `tensorflow` Python logger to WARNING and drops the INFO lines
+that TensorFlow's modules log through absl's logger. Each package's `cli/__init__.py` imports this
 module, so it comes first. A TF_CPP_MIN_LOG_LEVEL already in the environment is kept.
 
 This package depends on absl and on `mobile.pixel_limit` (the image-size limit whose flag it
@@ -247,6 +248,16 @@ def _parse_flags(command, argv):
         sys.exit(EXIT_DONE if stop.code == 1 else stop.code)
 
 
+def _hide_tensorflow_info(record):
+    """False for an INFO (or lower) record that TensorFlow's own modules logged through absl (the
+    checkpoint writer's "Sharding callback duration" after every save)."""
+    tensorflow = sys.modules.get("tensorflow")
+    if record.levelno > logging.INFO or tensorflow is None:
+        return True
+    return not any(record.pathname.startswith(os.path.join(folder, ""))
+                   for folder in getattr(tensorflow, "__path__", ()))
+
+
 def run_main(main, module_name):
     """Runs `main(argv)`, the main of the command defined in module `module_name`, under absl.
 
@@ -265,8 +276,9 @@ def run_main(main, module_name):
         main_module.__doc__ = module.__doc__
 
     def main_with_exit_statuses(argv):
-        if requested_verbosity(sys.argv) is None:  # TensorFlow's Python INFO lines ("Sharding
-            logging.getLogger("tensorflow").setLevel(logging.WARNING)  # callback duration")
+        if requested_verbosity(sys.argv) is None:  # TensorFlow's Python INFO lines
+            logging.getLogger("tensorflow").setLevel(logging.WARNING)
+            logging.getLogger("absl").addFilter(_hide_tensorflow_info)
         try:
             return main(argv)
         except app.UsageError as error:

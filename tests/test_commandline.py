@@ -205,16 +205,23 @@ def test_tensorflow_import_is_silenced_but_its_errors_are_not(tmp_path):
     assert "cudart_stub" not in done.stderr
 
 
-def test_tensorflows_python_info_lines_are_hidden_unless_verbosity_is_given():
-    code = ("import logging, commandline\n"
+def test_tensorflows_python_info_lines_are_hidden_unless_verbosity_is_given(tmp_path):
+    """A real checkpoint write (TensorFlow's saver logs through absl) and the `tensorflow`
+    logger's INFO lines are hidden; warnings and the command's own absl INFO lines are not."""
+    code = ("import logging, sys, commandline\n"
+            "from absl import logging as absl_logging\n"
             "def main(argv):\n"
-            "    logging.getLogger('tensorflow').info('Sharding callback duration: 161 us')\n"
+            "    import tensorflow as tf\n"
+            "    tf.train.Checkpoint(v=tf.Variable(1.0)).write(sys.argv[1])\n"
+            "    logging.getLogger('tensorflow').info('a tensorflow info line')\n"
             "    logging.getLogger('tensorflow').warning('a tensorflow warning')\n"
+            "    absl_logging.info('the command says')\n"
             "    return 0\n"
             "commandline.run_main(main, '__main__')\n")
     for args, shown in (([], False), (["--verbosity=0"], True)):
-        done = subprocess.run([sys.executable, "-c", code, *args], capture_output=True,
-                              text=True, env=_environment(), timeout=120)
+        done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "ckpt"), *args],
+                              capture_output=True, text=True, env=_environment(), timeout=120)
         assert done.returncode == 0, done.stderr
         assert ("Sharding callback duration" in done.stderr) == shown, done.stderr
-        assert "a tensorflow warning" in done.stderr
+        assert ("a tensorflow info line" in done.stderr) == shown, done.stderr
+        assert "a tensorflow warning" in done.stderr and "the command says" in done.stderr
