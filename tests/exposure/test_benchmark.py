@@ -60,7 +60,7 @@ def test_the_benchmark_flagfile_parses_to_a_valid_training_config(tmp_path):
 @pytest.mark.parametrize("name, expected", [
     ("paper.flags", dict(batch_size=64, iterations=20000, replay_size=2048,
                          mask_used_filters=False, policy_statistics=False)),
-    ("demo.flags", dict(batch_size=8, iterations=300, replay_size=16, policy_average=0.99,
+    ("demo.flags", dict(batch_size=16, iterations=300, replay_size=32, policy_average=0.99,
                         critic_view="sorted", mask_used_filters=True, policy_statistics=True)),
 ])
 def test_the_training_flagfiles_parse_to_their_configs(name, expected, monkeypatch):
