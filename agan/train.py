@@ -204,8 +204,11 @@ class GanSteps:
 
     def discriminate(self, images, labels=None, training=False):
         """Logits [B, 1] for images [B, H, W, 3] (and int labels [B])."""
+        from agan.layers import batched_spectral_norms
+
         inputs = images if self.num_classes is None else [images, labels]
-        return self.discriminator(inputs, training=training)
+        with batched_spectral_norms(self.discriminator, training):
+            return self.discriminator(inputs, training=training)
 
     def _d_step(self, real_images, real_labels):
         """One D update on real images [B, H, W, 3] in [-1, 1] and their int labels [B].
