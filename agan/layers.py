@@ -276,11 +276,45 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
         # The kernel returns the Bessel-corrected variance; Keras averages the biased one.
         count = inputs.shape[1] * inputs.shape[2] * tf.cast(tf.shape(inputs)[0], "float32")
         variance = corrected_variance * ((count - 1.0) / count)
-        self.moving_mean.assign(self.moving_mean.value * self.momentum
-                                + mean * (1.0 - self.momentum))
-        self.moving_variance.assign(self.moving_variance.value * self.momentum
-                                    + variance * (1.0 - self.momentum))
+        updates = [(self.moving_mean, mean), (self.moving_variance, variance)]
+        if _pending_moving_averages:
+            _pending_moving_averages[-1].extend((self.momentum, *update) for update in updates)
+        else:
+            _update_moving_averages([(self.momentum, *update) for update in updates])
         return outputs
+
+
+# The updates that the innermost `batched_moving_averages` block applies on exit.
+_pending_moving_averages = []
+
+
+def _update_moving_averages(updates):
+    """Applies ``average = average * momentum + value * (1 - momentum)`` for each (momentum,
+    average variable, value tensor) of `updates`, one concatenated update per momentum and dtype."""
+    groups = {}
+    for momentum, average, value in updates:
+        groups.setdefault((momentum, average.dtype), []).append((average, value))
+    for (momentum, _), members in groups.items():
+        averages = tf.concat([average.value for average, _ in members], axis=0)
+        values = tf.concat([value for _, value in members], axis=0)
+        updated = averages * momentum + values * (1.0 - momentum)
+        sizes = [average.shape[0] for average, _ in members]
+        for (average, _), part in zip(members, tf.split(updated, sizes), strict=True):
+            average.assign(part)
+
+
+@contextlib.contextmanager
+def batched_moving_averages():
+    """Within the block, `FusedBatchNormalization` training calls defer their moving-average
+    updates; on leaving it without an error, the block applies them all (the same values as the
+    calls' own updates, in fewer traced operations)."""
+    updates = []
+    _pending_moving_averages.append(updates)
+    try:
+        yield
+    finally:
+        _pending_moving_averages.pop()
+    _update_moving_averages(updates)
 
 
 def upsample_nearest(x):

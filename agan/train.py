@@ -200,8 +200,11 @@ class GanSteps:
 
     def generate(self, z, labels=None, training=False):
         """Images [B, H, W, 3] in [-1, 1] for noise z [B, latent_dim] (and int labels [B])."""
+        from agan.layers import batched_moving_averages
+
         inputs = z if self.num_classes is None else [z, labels]
-        return self.generator(inputs, training=training)
+        with batched_moving_averages():
+            return self.generator(inputs, training=training)
 
     def discriminate(self, images, labels=None, training=False):
         """Logits [B, 1] for images [B, H, W, 3] (and int labels [B])."""

@@ -14,6 +14,7 @@ from agan.layers import (
     NearestUpsampling2D,
     ProjectionLogits,
     SpectralNormalization,
+    batched_moving_averages,
     batched_spectral_norms,
     can_convolve,
     convolve,
@@ -239,3 +240,29 @@ def test_fused_batch_normalization_matches_keras_in_training_and_inference():
         np.testing.assert_allclose(getattr(fused_bn, name).numpy(),
                                    getattr(keras_bn, name).numpy(), rtol=1e-5)
     assert not np.allclose(fused_bn.moving_mean.numpy(), 0.0)  # the statistics moved
+
+
+def test_batched_moving_averages_apply_what_each_layer_applies_alone():
+    """Moving averages of a chain of fused BN layers of two widths and two momenta, called inside
+    `batched_moving_averages` and (a copy) outside it; none move before the block ends."""
+    def layers():
+        return [FusedBatchNormalization(momentum=momentum) for momentum in (0.99, 0.99, 0.9, 0.99)]
+
+    x = tf.constant(np.random.default_rng(5).normal(1.0, 2.0, size=(3, 4, 4, 6)), tf.float32)
+    batched, alone = layers(), layers()
+    widths = (6, 6, 2, 2)
+    for layer, width in zip(batched + alone, widths * 2, strict=True):
+        layer.build((3, 4, 4, width))
+    with batched_moving_averages():
+        h = x
+        for layer in batched:
+            h = layer(h[..., :layer.moving_mean.shape[0]], training=True)
+        assert np.allclose(batched[0].moving_variance.numpy(), 1.0)
+    h = x
+    for layer in alone:
+        h = layer(h[..., :layer.moving_mean.shape[0]], training=True)
+    for a, b in zip(batched, alone, strict=True):
+        for name in ("moving_mean", "moving_variance"):
+            np.testing.assert_allclose(getattr(a, name).numpy(), getattr(b, name).numpy(),
+                                       rtol=1e-6, atol=1e-7)
+    assert not np.allclose(batched[-1].moving_variance.numpy(), 1.0)  # the statistics moved
