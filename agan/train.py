@@ -15,6 +15,7 @@ intact checkpoint (`commandline.checkpoints`). Output folder layout:
 import contextlib
 import dataclasses
 import functools
+import gc
 import pathlib
 import time
 
@@ -388,6 +389,15 @@ def _scoring_reference(key):
         num_classes=int(real_labels.max()) + 1)
 
 
+@functools.cache
+def _freeze_start_up_objects():
+    """Once per process: collects the garbage, then exempts every object alive (TensorFlow's
+    modules, the data, the scoring reference) from the garbage collector's later passes, which
+    otherwise walk them again and again while each child's train steps are traced."""
+    gc.collect()
+    gc.freeze()
+
+
 @functools.lru_cache(maxsize=1)
 def _training_data(dataset, data_dir, batch_size, seed, limit):
     """`agan.data.make_dataset` of the train split, built once per process for its arguments."""
@@ -489,6 +499,7 @@ def train(config, output_dir, progress=True):
     clock = _Stopwatch()
     with clock.phase("reference"):
         reference = scoring_reference(config)
+        _freeze_start_up_objects()
     with clock.phase("build"):
         image_size = int(reference.real_images.shape[1])
         num_classes = reference.num_classes if config.conditional else None

@@ -1,4 +1,5 @@
 """The child GAN trainer: real models and data at tiny size, a few steps, checkpoint resume."""
+import gc
 import json
 import pathlib
 import subprocess
@@ -78,6 +79,7 @@ def test_train_writes_scores_samples_and_resumes_from_checkpoint(tmp_path, class
     assert first["fid"] >= 0 and np.isfinite(first["fid"])
     assert "not comparable" in first["note"]
     assert list((out / "tensorboard").iterdir())
+    assert gc.get_freeze_count() > 0  # the start-up objects are out of the collector's passes
 
     # The same call with more steps continues at step 2 with the saved optimizer state.
     second = train.train(_config(tmp_path, classifier_cache, steps=3), out)
