@@ -270,11 +270,14 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
                  and self.scale and self.center)
         if not fused:
             return super().call(inputs, training=training, mask=mask)
+        empty = tf.zeros([0])
         outputs, mean, corrected_variance, *_ = tf.raw_ops.FusedBatchNormV3(
             x=inputs, scale=self.gamma.value, offset=self.beta.value,
-            mean=tf.zeros([0]), variance=tf.zeros([0]), epsilon=self.epsilon, is_training=True)
-        # The kernel returns the Bessel-corrected variance; Keras averages the biased one.
-        count = inputs.shape[1] * inputs.shape[2] * tf.cast(tf.shape(inputs)[0], "float32")
+            mean=empty, variance=empty, epsilon=self.epsilon, is_training=True)
+        # The kernel returns the Bessel-corrected variance; Keras averages the biased one. With a
+        # static batch size the correction factor is a constant.
+        batch = inputs.shape[0] or tf.cast(tf.shape(inputs)[0], "float32")
+        count = inputs.shape[1] * inputs.shape[2] * batch
         variance = corrected_variance * ((count - 1.0) / count)
         updates = [(self.moving_mean, mean), (self.moving_variance, variance)]
         if _pending_moving_averages:

@@ -226,15 +226,22 @@ def test_convolve_refuses_what_it_does_not_compute():
         convolve(layer, tf.zeros((1, 5, 5, 2)))
 
 
-def test_fused_batch_normalization_matches_keras_in_training_and_inference():
+@pytest.mark.parametrize("batch", [4, None], ids=["static batch", "dynamic batch"])
+def test_fused_batch_normalization_matches_keras_in_training_and_inference(batch):
     x = tf.constant(np.random.default_rng(3).normal(2.0, 3.0, size=(4, 5, 5, 6)), tf.float32)
     keras_bn, fused_bn = keras.layers.BatchNormalization(), FusedBatchNormalization()
     for layer in (keras_bn, fused_bn):
         layer.build(x.shape)
         layer.gamma.assign(np.linspace(0.5, 2.0, 6))
         layer.beta.assign(np.linspace(-1.0, 1.0, 6))
+
+    def fused(training):
+        """fused_bn(x) traced with `batch` as the static batch size."""
+        return tf.function(lambda inputs: fused_bn(inputs, training=training), autograph=False,
+                           input_signature=[tf.TensorSpec((batch, 5, 5, 6))])(x)
+
     for training in (True, True, False):
-        np.testing.assert_allclose(np.asarray(fused_bn(x, training=training)),
+        np.testing.assert_allclose(np.asarray(fused(training)),
                                    np.asarray(keras_bn(x, training=training)), atol=1e-5)
     for name in ("moving_mean", "moving_variance"):
         np.testing.assert_allclose(getattr(fused_bn, name).numpy(),
