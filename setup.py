@@ -53,6 +53,7 @@ setup(
         "moderngl>=5.8,<6",  # tested: 5.13.0; headless GL (EGL) for the mobile shaders
         "matplotlib>=3.8",  # ships grace_hopper.jpg (a built-in Exposure photo); plots
         "scikit-learn>=1.3",  # tested: 1.9.1; ships china.jpg and flower.jpg (built-in photos)
+        "threadpoolctl>=3.1",  # tested: 3.8.0; FID on one BLAS thread (agan/metrics.py)
         # tested: 0.2.2.post1 (+ pyfftw, future, filetype: 13 MB); only its sporco/data photos
         # (barbara, kodim23, monarch, sail, tulips) are read, its code is never imported
         "sporco>=0.2.2",

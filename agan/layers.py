@@ -8,6 +8,8 @@ refines a persisted, non-trainable estimate ``u`` of the leading left singular v
 wrapped layer runs with ``W / sigma(W)`` where ``sigma = v^T W u`` with u and v held constant, so
 gradients flow through sigma into W. The stored W is never modified.
 """
+import contextlib
+
 import keras
 import tensorflow as tf
 from keras import ops
@@ -24,7 +26,8 @@ _EPSILON = 1e-12  # guards the l2 normalization of the power iteration (SN-GAN, 
 
 
 def _l2_normalize(x):
-    return x * tf.math.rsqrt(tf.reduce_sum(tf.square(x)) + _EPSILON)
+    """x (n, d, 1) with each of its n vectors scaled to unit l2 norm."""
+    return x * tf.math.rsqrt(tf.reduce_sum(tf.square(x), axis=(1, 2), keepdims=True) + _EPSILON)
 
 
 _CONVOLUTIONS = (keras.layers.Conv2D, keras.layers.SeparableConv2D, keras.layers.Conv2DTranspose)
@@ -76,6 +79,70 @@ def _as_matrix(weight, output_axes):
     return ops.reshape(weight, (-1, units))
 
 
+def _spectral_norm_groups(layers, training):
+    """Yields ``(members, sigmas, normalized)`` per group of the weights of built
+    `SpectralNormalization` layers whose matrices have one shape (and whose layers one iteration
+    count): members ``[(layer, weight variable)]``, their sigma estimates (n,) and their weights
+    divided by them, each what the layer's own call uses; with training=True every power iteration
+    advances and its ``u`` estimates are stored.
+
+    sigma = ||W u|| equals SN-GAN's ``v^T W u`` with ``v = W u / ||W u||``; with u held constant
+    its gradient is SN-GAN's ``v u^T``. A group is stacked and iterated as one batch: this runs for
+    every weight of D in every traced train step, and one batched op chain traces far smaller than
+    one per weight.
+    """
+    groups = {}
+    for layer in layers:
+        for weight, u_variable in layer._normalized:
+            shape = (weight.shape.num_elements() // u_variable.shape[0], u_variable.shape[0])
+            groups.setdefault((shape, layer.power_iterations), []).append(
+                (layer, weight, u_variable))
+    for (shape, iterations), members in groups.items():
+        matrices = tf.stack([tf.reshape(weight.value, shape) for _, weight, _ in members])
+        u = tf.stack([u_variable.value for _, _, u_variable in members])[:, :, None]
+        if training:
+            constant = tf.stop_gradient(matrices)
+            for _ in range(iterations):
+                v = _l2_normalize(tf.matmul(constant, u))
+                u = _l2_normalize(tf.matmul(constant, v, transpose_a=True))
+            for (_, _, u_variable), value in zip(members, tf.unstack(u[:, :, 0]), strict=True):
+                u_variable.assign(value)
+        sigmas = tf.sqrt(tf.reduce_sum(tf.square(tf.matmul(matrices, u)), axis=(1, 2),
+                                       keepdims=True) + _EPSILON)
+        normalized = [tf.reshape(matrix, weight.shape) for (_, weight, _), matrix in zip(
+            members, tf.unstack(matrices / sigmas), strict=True)]
+        yield [(layer, weight) for layer, weight, _ in members], sigmas[:, 0, 0], normalized
+
+
+def spectral_norms(layers, training=False):
+    """``{id(layer): [(weight variable, weight / its sigma estimate)]}`` for built
+    `SpectralNormalization` layers (see `_spectral_norm_groups`)."""
+    result = {id(layer): [] for layer in layers}
+    for members, _, normalized in _spectral_norm_groups(layers, training):
+        for (layer, weight), value in zip(members, normalized, strict=True):
+            result[id(layer)].append((weight, value))
+    return result
+
+
+# The `spectral_norms` that `batched_spectral_norms` blocks hand to their layers' calls.
+_batched_norms = []
+
+
+@contextlib.contextmanager
+def batched_spectral_norms(model, training=False):
+    """Within the block, each `SpectralNormalization` layer of `model` computes with the weights
+    that `spectral_norms` of all of them, taken once on entry, gives it (so its power iteration
+    advances once on entry when training, not per call): what calling `model` once with this
+    `training` computes, in fewer traced operations."""
+    layers = [layer for layer in model._flatten_layers(include_self=True, recursive=True)
+              if isinstance(layer, SpectralNormalization)]
+    _batched_norms.append(spectral_norms(layers, training))
+    try:
+        yield
+    finally:
+        _batched_norms.pop()
+
+
 @keras.saving.register_keras_serializable(package="agan")
 class SpectralNormalization(keras.layers.Layer):
     """Wraps a built-in layer (Dense, Conv2D, SeparableConv2D, Conv2DTranspose, Embedding) so that it
@@ -113,29 +180,14 @@ class SpectralNormalization(keras.layers.Layer):
 
     def sigmas(self, training=False):
         """Returns ``[(weight variable, sigma estimate)]``; with training=True the power iteration
-        advances and the ``u`` estimates are stored.
-
-        sigma = ||W u|| equals SN-GAN's ``v^T W u`` with ``v = W u / ||W u||``; with u held
-        constant its gradient is SN-GAN's ``v u^T``. Written in raw TensorFlow operations: this
-        runs for every weight of D in every traced train step.
-        """
-        result = []
-        for weight, u_variable in self._normalized:
-            units = u_variable.shape[0]
-            matrix = tf.reshape(weight.value, (-1, units))
-            u = tf.reshape(u_variable.value, (units, 1))
-            if training:
-                constant = tf.stop_gradient(matrix)
-                for _ in range(self.power_iterations):
-                    v = _l2_normalize(tf.matmul(constant, u))
-                    u = _l2_normalize(tf.matmul(constant, v, transpose_a=True))
-                u_variable.assign(tf.reshape(u, (units,)))
-            sigma = tf.sqrt(tf.reduce_sum(tf.square(tf.matmul(matrix, u))) + _EPSILON)
-            result.append((weight, sigma))
-        return result
+        advances and the ``u`` estimates are stored (see `_spectral_norm_groups`)."""
+        return [(weight, sigma) for members, sigmas, _ in _spectral_norm_groups([self], training)
+                for (_, weight), sigma in zip(members, tf.unstack(sigmas), strict=True)]
 
     def call(self, inputs, training=False):
-        normalized = [(weight, weight.value / sigma) for weight, sigma in self.sigmas(training)]
+        normalized = _batched_norms[-1].get(id(self)) if _batched_norms else None
+        if normalized is None:
+            normalized = spectral_norms([self], training)[id(self)]
         if can_convolve(self.layer):
             return convolve(self.layer, inputs, {
                 name: value for name in _NORMALIZED_WEIGHTS for weight, value in normalized
@@ -218,17 +270,54 @@ class FusedBatchNormalization(keras.layers.BatchNormalization):
                  and self.scale and self.center)
         if not fused:
             return super().call(inputs, training=training, mask=mask)
+        empty = tf.zeros([0])
         outputs, mean, corrected_variance, *_ = tf.raw_ops.FusedBatchNormV3(
             x=inputs, scale=self.gamma.value, offset=self.beta.value,
-            mean=tf.zeros([0]), variance=tf.zeros([0]), epsilon=self.epsilon, is_training=True)
-        # The kernel returns the Bessel-corrected variance; Keras averages the biased one.
-        count = inputs.shape[1] * inputs.shape[2] * tf.cast(tf.shape(inputs)[0], "float32")
+            mean=empty, variance=empty, epsilon=self.epsilon, is_training=True)
+        # The kernel returns the Bessel-corrected variance; Keras averages the biased one. With a
+        # static batch size the correction factor is a constant.
+        batch = inputs.shape[0] or tf.cast(tf.shape(inputs)[0], "float32")
+        count = inputs.shape[1] * inputs.shape[2] * batch
         variance = corrected_variance * ((count - 1.0) / count)
-        self.moving_mean.assign(self.moving_mean.value * self.momentum
-                                + mean * (1.0 - self.momentum))
-        self.moving_variance.assign(self.moving_variance.value * self.momentum
-                                    + variance * (1.0 - self.momentum))
+        updates = [(self.moving_mean, mean), (self.moving_variance, variance)]
+        if _pending_moving_averages:
+            _pending_moving_averages[-1].extend((self.momentum, *update) for update in updates)
+        else:
+            _update_moving_averages([(self.momentum, *update) for update in updates])
         return outputs
+
+
+# The updates that the innermost `batched_moving_averages` block applies on exit.
+_pending_moving_averages = []
+
+
+def _update_moving_averages(updates):
+    """Applies ``average = average * momentum + value * (1 - momentum)`` for each (momentum,
+    average variable, value tensor) of `updates`, one concatenated update per momentum and dtype."""
+    groups = {}
+    for momentum, average, value in updates:
+        groups.setdefault((momentum, average.dtype), []).append((average, value))
+    for (momentum, _), members in groups.items():
+        averages = tf.concat([average.value for average, _ in members], axis=0)
+        values = tf.concat([value for _, value in members], axis=0)
+        updated = averages * momentum + values * (1.0 - momentum)
+        sizes = [average.shape[0] for average, _ in members]
+        for (average, _), part in zip(members, tf.split(updated, sizes), strict=True):
+            average.assign(part)
+
+
+@contextlib.contextmanager
+def batched_moving_averages():
+    """Within the block, `FusedBatchNormalization` training calls defer their moving-average
+    updates; on leaving it without an error, the block applies them all (the same values as the
+    calls' own updates, in fewer traced operations)."""
+    updates = []
+    _pending_moving_averages.append(updates)
+    try:
+        yield
+    finally:
+        _pending_moving_averages.pop()
+    _update_moving_averages(updates)
 
 
 def upsample_nearest(x):

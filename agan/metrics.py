@@ -14,6 +14,7 @@ import os
 import pathlib
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 # Paper section 4.2: "Inception Score is then calculated based on 50,000 generated samples divided
@@ -114,6 +115,13 @@ def fid(features_a, features_b):
     Returns:
       The Frechet distance of the Gaussians fitted to each set (means, unbiased covariances), float.
     """
+    # One BLAS thread: at a search's feature sizes the threads' start-up and spinning cost far
+    # more CPU time than they save (docs/benchmarks.md#child-fixed-cost).
+    with threadpool_limits(1, user_api="blas"):
+        return _fid(features_a, features_b)
+
+
+def _fid(features_a, features_b):
     stats = []
     for name, features in (("features_a", features_a), ("features_b", features_b)):
         features = np.asarray(features, dtype=np.float64)

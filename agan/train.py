@@ -15,6 +15,7 @@ intact checkpoint (`commandline.checkpoints`). Output folder layout:
 import contextlib
 import dataclasses
 import functools
+import gc
 import pathlib
 import time
 
@@ -187,6 +188,7 @@ class GanSteps:
         # No Python control flow depends on tensors here; autograph would only slow tracing.
         self.d_step = tf.function(self._d_step, autograph=False)
         self.g_step = tf.function(self._g_step, autograph=False)
+        self.step = tf.function(self._step, autograph=False)
 
     def _fake_inputs(self, batch_size):
         import tensorflow as tf
@@ -199,13 +201,19 @@ class GanSteps:
 
     def generate(self, z, labels=None, training=False):
         """Images [B, H, W, 3] in [-1, 1] for noise z [B, latent_dim] (and int labels [B])."""
+        from agan.layers import batched_moving_averages
+
         inputs = z if self.num_classes is None else [z, labels]
-        return self.generator(inputs, training=training)
+        with batched_moving_averages():
+            return self.generator(inputs, training=training)
 
     def discriminate(self, images, labels=None, training=False):
         """Logits [B, 1] for images [B, H, W, 3] (and int labels [B])."""
+        from agan.layers import batched_spectral_norms
+
         inputs = images if self.num_classes is None else [images, labels]
-        return self.discriminator(inputs, training=training)
+        with batched_spectral_norms(self.discriminator, training):
+            return self.discriminator(inputs, training=training)
 
     def _d_step(self, real_images, real_labels):
         """One D update on real images [B, H, W, 3] in [-1, 1] and their int labels [B].
@@ -245,6 +253,20 @@ class GanSteps:
             loss = hinge_generator_loss(self.discriminate(fake_images, fake_labels, training=True))
         self.g_optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
         return {"g_loss": loss}
+
+    def _step(self, real_images, real_labels):
+        """One D update (`_d_step`) then one G update (`_g_step`), traced as one function."""
+        return {**self._d_step(real_images, real_labels), **self._g_step()}
+
+    def train_step(self, batches):
+        """One train step: `d_steps_per_g_step` D updates on (images, labels) batches drawn from
+        the iterator `batches`, then one G update. Returns the last D update's metrics and the G
+        update's (scalar tensors d_loss, d_real, d_fake, g_loss)."""
+        if self.config.d_steps_per_g_step == 1:
+            return self.step(*next(batches))
+        for _ in range(self.config.d_steps_per_g_step):
+            d_metrics = self.d_step(*next(batches))
+        return {**d_metrics, **self.g_step()}
 
 
 def load_architecture(architecture):
@@ -367,6 +389,15 @@ def _scoring_reference(key):
         num_classes=int(real_labels.max()) + 1)
 
 
+@functools.cache
+def _freeze_start_up_objects():
+    """Once per process: collects the garbage, then exempts every object alive (TensorFlow's
+    modules, the data, the scoring reference) from the garbage collector's later passes, which
+    otherwise walk them again and again while each child's train steps are traced."""
+    gc.collect()
+    gc.freeze()
+
+
 @functools.lru_cache(maxsize=1)
 def _training_data(dataset, data_dir, batch_size, seed, limit):
     """`agan.data.make_dataset` of the train split, built once per process for its arguments."""
@@ -468,6 +499,7 @@ def train(config, output_dir, progress=True):
     clock = _Stopwatch()
     with clock.phase("reference"):
         reference = scoring_reference(config)
+        _freeze_start_up_objects()
     with clock.phase("build"):
         image_size = int(reference.real_images.shape[1])
         num_classes = reference.num_classes if config.conditional else None
@@ -507,17 +539,14 @@ def train(config, output_dir, progress=True):
               disable=not progress) as bar:
         for current in range(start + 1, config.steps + 1):
             with clock.phase("first_step" if current == start + 1 else "steps"):
-                for _ in range(config.d_steps_per_g_step):
-                    images, labels = next(batches)
-                    d_metrics = steps.d_step(images, labels)
-                g_metrics = steps.g_step()
+                step_metrics = steps.train_step(batches)
                 step.assign(current)
                 if current == start + 1:
-                    float(g_metrics["g_loss"])  # the first step has run, not just been queued
+                    float(step_metrics["g_loss"])  # the first step has run, not just been queued
             bar.update(1)
             last = current == config.steps
             if last or (config.log_every and current % config.log_every == 0):
-                logged = {k: float(v) for k, v in {**d_metrics, **g_metrics}.items()}
+                logged = {k: float(v) for k, v in step_metrics.items()}
                 history.append({"step": current, **logged})
                 with writer.as_default(step=current):
                     for name, value in logged.items():

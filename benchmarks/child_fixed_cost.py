@@ -112,10 +112,15 @@ def _step_time_ratio(config):
     real_images = tf.constant(rng.uniform(-1, 1, (config.real_batch_size, 32, 32, 3)), tf.float32)
     real_labels = tf.zeros([config.real_batch_size], tf.int32)
     child_steps = train.GanSteps(child_g, child_d, config)
-    counts = [len(function.get_concrete_function(*args).graph.get_operations())
-              for function, args in ((child_steps.d_step, (real_images, real_labels)),
-                                     (child_steps.g_step, ()))]
-    print(f"graph operations traced: D step {counts[0]:,}, G step {counts[1]:,}")
+    functions = {"D step": (child_steps.d_step, (real_images, real_labels)),
+                 "G step": (child_steps.g_step, ())}
+    if config.d_steps_per_g_step == 1:
+        functions["single step (D and G, what the search runs)"] = (
+            child_steps.step, (real_images, real_labels))
+    counts = ", ".join(
+        f"{name} {len(function.get_concrete_function(*args).graph.get_operations()):,}"
+        for name, (function, args) in functions.items())
+    print(f"graph operations traced: {counts}")
     medians = static_child.step_time_medians(
         {"child": child_steps,
          "static Keras model": train.GanSteps(plain_g, plain_d, config)},

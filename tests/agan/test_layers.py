@@ -1,5 +1,7 @@
 """Tests for agan/layers.py: SN-GAN spectral normalization, conditional and fused BN, sum pooling,
 projection, raw convolutions."""
+import contextlib
+
 import keras
 import numpy as np
 import pytest
@@ -12,8 +14,11 @@ from agan.layers import (
     NearestUpsampling2D,
     ProjectionLogits,
     SpectralNormalization,
+    batched_moving_averages,
+    batched_spectral_norms,
     can_convolve,
     convolve,
+    spectral_norms,
 )
 
 
@@ -70,6 +75,61 @@ def test_gradient_flows_through_sigma():
     np.testing.assert_allclose(gradient, expected, rtol=2e-3, atol=1e-5)
     without_sigma_term = g / sigma
     assert not np.allclose(gradient, without_sigma_term, rtol=1e-2)
+
+
+def _power_iteration(weight, u):
+    """SN-GAN's one power-iteration step on one float64 matrix: (new u, sigma)."""
+    v = weight @ u
+    v = v / np.linalg.norm(v)
+    u = weight.T @ v
+    u = u / np.linalg.norm(u)
+    return u, np.linalg.norm(weight @ u)
+
+
+def test_batched_spectral_norms_match_one_power_iteration_per_weight():
+    keras.utils.set_random_seed(4)
+    layers = [SpectralNormalization(keras.layers.Dense(3)) for _ in range(3)]
+    layers.append(SpectralNormalization(keras.layers.Dense(5)))  # a group of its own
+    for layer in layers:
+        layer.build((2, 4))
+    before = [(weight.numpy().astype(np.float64), u.numpy().astype(np.float64))
+              for layer in layers for weight, u in layer._normalized]
+    normalized = spectral_norms(layers, training=True)
+    for layer, (weight, u) in zip(layers, before, strict=True):
+        expected_u, sigma = _power_iteration(weight, u)
+        ((_, u_variable),) = layer._normalized
+        np.testing.assert_allclose(u_variable.numpy(), expected_u, rtol=1e-5, atol=1e-6)
+        ((_, value),) = normalized[id(layer)]
+        np.testing.assert_allclose(np.asarray(value), weight / sigma, rtol=1e-5, atol=1e-6)
+
+
+def test_a_model_in_batched_spectral_norms_computes_what_it_computes_alone():
+    """Logits, gradients and stored u of a model with spectrally normalized weights of several
+    shapes, called once inside `batched_spectral_norms` and once (a copy) without."""
+    keras.utils.set_random_seed(5)
+
+    def model():
+        images = keras.Input((6, 6, 3))
+        h = SpectralNormalization(keras.layers.Conv2D(4, 3, padding="same"))(images)
+        h = SpectralNormalization(keras.layers.Conv2D(4, 3, padding="same"))(h)
+        h = SpectralNormalization(keras.layers.SeparableConv2D(4, 3, padding="same"))(h)
+        h = SpectralNormalization(keras.layers.Conv2D(4, 3, padding="same"))(h)
+        return keras.Model(images, SpectralNormalization(keras.layers.Dense(1))(
+            keras.layers.Flatten()(h)))
+
+    batched, alone = model(), model()
+    alone.set_weights(batched.get_weights())
+    x = tf.constant(np.random.default_rng(4).normal(size=(2, 6, 6, 3)), tf.float32)
+    results = []
+    for network, context in ((batched, batched_spectral_norms(batched, training=True)),
+                             (alone, contextlib.nullcontext())):
+        with tf.GradientTape() as tape, context:
+            logits = network(x, training=True)
+        results.append([logits, *tape.gradient(logits, network.trainable_variables),
+                        *network.non_trainable_variables])
+    for batched_value, alone_value in zip(*results, strict=True):
+        np.testing.assert_allclose(np.asarray(batched_value), np.asarray(alone_value),
+                                   rtol=1e-4, atol=1e-6)
 
 
 def test_u_persists_and_only_updates_in_training():
@@ -166,17 +226,50 @@ def test_convolve_refuses_what_it_does_not_compute():
         convolve(layer, tf.zeros((1, 5, 5, 2)))
 
 
-def test_fused_batch_normalization_matches_keras_in_training_and_inference():
+@pytest.mark.parametrize("batch", [4, None], ids=["static batch", "dynamic batch"])
+def test_fused_batch_normalization_matches_keras_in_training_and_inference(batch):
     x = tf.constant(np.random.default_rng(3).normal(2.0, 3.0, size=(4, 5, 5, 6)), tf.float32)
     keras_bn, fused_bn = keras.layers.BatchNormalization(), FusedBatchNormalization()
     for layer in (keras_bn, fused_bn):
         layer.build(x.shape)
         layer.gamma.assign(np.linspace(0.5, 2.0, 6))
         layer.beta.assign(np.linspace(-1.0, 1.0, 6))
+
+    def fused(training):
+        """fused_bn(x) traced with `batch` as the static batch size."""
+        return tf.function(lambda inputs: fused_bn(inputs, training=training), autograph=False,
+                           input_signature=[tf.TensorSpec((batch, 5, 5, 6))])(x)
+
     for training in (True, True, False):
-        np.testing.assert_allclose(np.asarray(fused_bn(x, training=training)),
+        np.testing.assert_allclose(np.asarray(fused(training)),
                                    np.asarray(keras_bn(x, training=training)), atol=1e-5)
     for name in ("moving_mean", "moving_variance"):
         np.testing.assert_allclose(getattr(fused_bn, name).numpy(),
                                    getattr(keras_bn, name).numpy(), rtol=1e-5)
     assert not np.allclose(fused_bn.moving_mean.numpy(), 0.0)  # the statistics moved
+
+
+def test_batched_moving_averages_apply_what_each_layer_applies_alone():
+    """Moving averages of a chain of fused BN layers of two widths and two momenta, called inside
+    `batched_moving_averages` and (a copy) outside it; none move before the block ends."""
+    def layers():
+        return [FusedBatchNormalization(momentum=momentum) for momentum in (0.99, 0.99, 0.9, 0.99)]
+
+    x = tf.constant(np.random.default_rng(5).normal(1.0, 2.0, size=(3, 4, 4, 6)), tf.float32)
+    batched, alone = layers(), layers()
+    widths = (6, 6, 2, 2)
+    for layer, width in zip(batched + alone, widths * 2, strict=True):
+        layer.build((3, 4, 4, width))
+    with batched_moving_averages():
+        h = x
+        for layer in batched:
+            h = layer(h[..., :layer.moving_mean.shape[0]], training=True)
+        assert np.allclose(batched[0].moving_variance.numpy(), 1.0)
+    h = x
+    for layer in alone:
+        h = layer(h[..., :layer.moving_mean.shape[0]], training=True)
+    for a, b in zip(batched, alone, strict=True):
+        for name in ("moving_mean", "moving_variance"):
+            np.testing.assert_allclose(getattr(a, name).numpy(), getattr(b, name).numpy(),
+                                       rtol=1e-6, atol=1e-7)
+    assert not np.allclose(batched[-1].moving_variance.numpy(), 1.0)  # the statistics moved

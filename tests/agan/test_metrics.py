@@ -4,6 +4,7 @@ import math
 import numpy as np
 import pytest
 import scipy.linalg
+from threadpoolctl import threadpool_info
 
 from agan import metrics
 
@@ -71,6 +72,21 @@ def test_fid_matches_scipy_sqrtm():
     b = rng.standard_normal((250, 16)) * 1.5 + 0.3
     assert metrics.fid(a, b) == pytest.approx(_reference_fid(a, b), rel=1e-6)
     assert metrics.fid(a, b) == pytest.approx(metrics.fid(b, a), rel=1e-6)
+
+
+def test_fid_runs_on_one_blas_thread(monkeypatch):
+    threads = []
+    trace_sqrt_product = metrics.trace_sqrt_product
+
+    def recording(sigma1, sigma2):
+        threads.extend(pool["num_threads"] for pool in threadpool_info()
+                       if pool["user_api"] == "blas")
+        return trace_sqrt_product(sigma1, sigma2)
+
+    monkeypatch.setattr(metrics, "trace_sqrt_product", recording)
+    rng = np.random.default_rng(6)
+    metrics.fid(rng.normal(size=(20, 3)), rng.normal(size=(30, 3)))
+    assert threads and set(threads) == {1}
 
 
 def test_fid_identical_sets_is_zero_and_shift_adds_squared_distance():

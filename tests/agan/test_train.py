@@ -1,4 +1,5 @@
 """The child GAN trainer: real models and data at tiny size, a few steps, checkpoint resume."""
+import gc
 import json
 import pathlib
 import subprocess
@@ -78,6 +79,7 @@ def test_train_writes_scores_samples_and_resumes_from_checkpoint(tmp_path, class
     assert first["fid"] >= 0 and np.isfinite(first["fid"])
     assert "not comparable" in first["note"]
     assert list((out / "tensorboard").iterdir())
+    assert gc.get_freeze_count() > 0  # the start-up objects are out of the collector's passes
 
     # The same call with more steps continues at step 2 with the saved optimizer state.
     second = train.train(_config(tmp_path, classifier_cache, steps=3), out)
@@ -163,3 +165,23 @@ def test_resume_names_a_changed_flag_passes_over_a_damaged_checkpoint_and_keeps_
     assert [h["step"] for h in saved] == [1, 2, 3]
     assert saved[0] == first["history"][0]  # from before the resume
     assert saved[1] != first["history"][1]  # step 2 again, after the fallback
+
+
+def test_the_single_traced_step_computes_what_a_d_step_then_a_g_step_compute(tmp_path):
+    config = _config(tmp_path, tmp_path, d_steps_per_g_step=1, real_batch_size=4,
+                     fake_batch_size=4, g_batch_size=6)
+    real_images = tf.constant(np.random.default_rng(0).uniform(-1, 1, (4, 16, 16, 3)), tf.float32)
+    real_labels = tf.zeros([4], tf.int32)
+    single, separate = (train.GanSteps(*train.build_models(config, image_size=16), config)
+                        for _ in range(2))
+    for _ in range(2):
+        single_metrics = single.step(real_images, real_labels)
+        separate_metrics = {**separate.d_step(real_images, real_labels), **separate.g_step()}
+    assert sorted(single_metrics) == ["d_fake", "d_loss", "d_real", "g_loss"]
+    for name, value in single_metrics.items():
+        np.testing.assert_allclose(float(value), float(separate_metrics[name]), rtol=1e-5,
+                                   atol=1e-6)
+    for model in ("generator", "discriminator"):
+        for a, b in zip(getattr(single, model).variables, getattr(separate, model).variables,
+                        strict=True):
+            np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-6)
